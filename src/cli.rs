@@ -1,0 +1,123 @@
+//! Runs the command the user asked for.
+
+use anyhow::Context;
+use migration::{Migrator, MigratorTrait};
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{Cli, Command, MigrateAction};
+use crate::{db, graphql, http, import, seeds};
+
+/// Runs `cli`'s command; `serve` when none is given.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    init_logging();
+    let command = cli.command.unwrap_or(Command::Serve(cli.serve));
+    match command {
+        Command::ExportSchema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Command::ImportSchema => {
+            println!("{}", import::json_schema());
+            Ok(())
+        }
+        Command::Serve(args) => {
+            let db = connect(&cli.database).await?;
+            db::migrate(&db).await.context("migrating the database")?;
+            seeds::load_if_empty(&db, &args.seeds).await?;
+            http::serve(db, &args).await
+        }
+        Command::Migrate { action } => {
+            let db = connect(&cli.database).await?;
+            migrate(&db, action).await
+        }
+        Command::Import(args) => {
+            let db = connect(&cli.database).await?;
+            db::migrate(&db).await.context("migrating the database")?;
+            let summary = import::import_files(&db, &args.files, args.body.as_deref()).await?;
+            println!(
+                "imported {} document(s): {} actors, {} places, {} events, {} proposals, {} citations",
+                summary.documents,
+                summary.actors,
+                summary.places,
+                summary.events,
+                summary.proposals,
+                summary.citations
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn connect(
+    args: &crate::config::DatabaseArgs,
+) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    db::connect(&args.database_url, args.db_connections)
+        .await
+        .with_context(|| format!("connecting to {}", redact(&args.database_url)))
+}
+
+async fn migrate(db: &sea_orm::DatabaseConnection, action: MigrateAction) -> anyhow::Result<()> {
+    match action {
+        MigrateAction::Up => Migrator::up(db, None).await?,
+        MigrateAction::Down { steps } => Migrator::down(db, Some(steps)).await?,
+        MigrateAction::Fresh => Migrator::fresh(db).await?,
+        MigrateAction::Status => {
+            let applied = Migrator::get_applied_migrations(db).await?;
+            let pending = Migrator::get_pending_migrations(db).await?;
+            for migration in &applied {
+                println!("applied  {}", migration.name());
+            }
+            for migration in &pending {
+                println!("pending  {}", migration.name());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `url` without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn init_logging() {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("communique=info,tower_http=info"));
+    // A second call (tests run several commands in one process) keeps the first.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redact_hides_only_the_password() {
+        assert_eq!(
+            redact("postgres://me:secret@db:5432/x"),
+            "postgres://me:***@db:5432/x"
+        );
+        assert_eq!(redact("postgres://me@db/x"), "postgres://me@db/x");
+        assert_eq!(
+            redact("sqlite://communique.db?mode=rwc"),
+            "sqlite://communique.db?mode=rwc"
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! Command-line and environment configuration, one `clap` struct per concern.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// communique: a GraphQL API over cited, structured data about diplomacy and war.
+#[derive(Debug, Parser)]
+#[command(
+    name = "communique",
+    version,
+    args_conflicts_with_subcommands = true,
+    after_help = "Logging: set RUST_LOG (default `communique=info,tower_http=info`), such as RUST_LOG=debug."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// With no command, `serve` runs with these options.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database URL: `sqlite://FILE?mode=rwc` (created on first run) or
+    /// `postgres://USER@HOST:PORT/DB`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://communique.db?mode=rwc",
+        global = true
+    )]
+    pub database_url: String,
+    /// Most database connections kept in the pool.
+    #[arg(
+        long,
+        env = "COMMUNIQUE_DB_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
+    pub db_connections: u32,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate, load the seeds into an empty database, and serve the API (the default).
+    Serve(ServeArgs),
+    /// Apply, roll back or inspect schema migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Import source documents in one transaction (migrating first).
+    Import(ImportArgs),
+    /// Print the GraphQL schema in SDL, as committed in `schema.graphql`.
+    ExportSchema,
+    /// Print the JSON Schema of import documents, as committed in `seeds/import.schema.json`.
+    ImportSchema,
+}
+
+/// How to serve.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "COMMUNIQUE_ADDR", default_value = "127.0.0.1:8000")]
+    pub addr: SocketAddr,
+    /// Folder of import documents loaded when the database holds no source yet.
+    #[arg(long, env = "COMMUNIQUE_SEEDS", default_value = "seeds")]
+    pub seeds: PathBuf,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "COMMUNIQUE_MAX_BODY_BYTES", default_value_t = 1 << 20)]
+    pub max_body_bytes: usize,
+}
+
+/// A migration step.
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the last `steps` migrations.
+    Down {
+        /// How many migrations to roll back.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List migrations with whether each is applied.
+    Status,
+    /// Drop every table and apply all migrations again (destroys data).
+    Fresh,
+}
+
+/// What to import.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// Import documents (JSON), all in one transaction.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The source's full text, with a single document: every excerpt must occur in it,
+    /// and the body and excerpt offsets are stored.
+    #[arg(long)]
+    pub body: Option<PathBuf>,
+}
