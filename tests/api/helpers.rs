@@ -1,0 +1,269 @@
+//! Test databases on both backends, the seed, and requests through the real router.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// Runs an async test body once per backend: `sqlite` and `postgres` submodules.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(async fn $name:ident($db:ident: &TestDb) $body:block)+) => {
+        mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let test_db = $crate::helpers::TestDb::sqlite().await;
+                    super::$name(&test_db).await;
+                }
+            )+
+        }
+        mod postgres {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let test_db = $crate::helpers::TestDb::postgres().await;
+                    super::$name(&test_db).await;
+                }
+            )+
+        }
+        $(async fn $name($db: &$crate::helpers::TestDb) $body)+
+    };
+}
+
+/// The repository's root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The seed document.
+pub fn seed_file() -> PathBuf {
+    root().join("seeds/2025-12-28-trump-putin-zelenskyy.json")
+}
+
+/// The seed's report, kept outside the repository in `../shared/seeds/`.
+pub fn seed_body() -> PathBuf {
+    root().join("../shared/seeds/2025-12-28-trump-putin-zelenskyy.txt")
+}
+
+/// A fresh, unmigrated database, dropped with this value.
+pub struct TestDb {
+    pub db: DatabaseConnection,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    /// The folder holding the SQLite file; removed on drop.
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    /// The database to drop, and the server URL to drop it from.
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    /// A SQLite database in a new temporary folder.
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+        let db = communique::db::connect(&url, 4)
+            .await
+            .expect("connect to SQLite");
+        Self {
+            db,
+            cleanup: Cleanup::Sqlite(dir),
+        }
+    }
+
+    /// A new database on the PostgreSQL server of `TEST_DATABASE_URL`.
+    pub async fn postgres() -> Self {
+        let admin_url = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| {
+            panic!(
+                "TEST_DATABASE_URL is not set: the PostgreSQL half of this test cannot run. \
+                 Set it to a server this test may create databases on, such as \
+                 TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres"
+            )
+        });
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "communique_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or_default()
+        );
+        let admin = communique::db::connect(&admin_url, 1)
+            .await
+            .expect("connect to TEST_DATABASE_URL");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let db = communique::db::connect(&with_database(&admin_url, &name), 4)
+            .await
+            .expect("connect to the test database");
+        Self {
+            db,
+            cleanup: Cleanup::Postgres { admin_url, name },
+        }
+    }
+
+    /// The database, migrated.
+    pub async fn migrated(&self) -> &DatabaseConnection {
+        communique::db::migrate(&self.db).await.expect("migrate");
+        &self.db
+    }
+
+    /// The database, migrated and seeded from `seeds/`.
+    pub async fn seeded(&self) -> &DatabaseConnection {
+        let db = self.migrated().await;
+        communique::import::import_files(db, &[seed_file()], None)
+            .await
+            .expect("import the seed");
+        db
+    }
+
+    /// Rows in `table`.
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count rows")
+            .expect("a row");
+        row.try_get::<i64>("", "n").expect("a count")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            let label = name.clone();
+            // Drop runs inside the test's runtime; a thread of its own can block on a new one.
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                runtime.block_on(async {
+                    let admin = communique::db::connect(&admin_url, 1)
+                        .await
+                        .map_err(std::io::Error::other)?;
+                    admin
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .await
+                        .map_err(std::io::Error::other)?;
+                    admin.close().await.map_err(std::io::Error::other)
+                })
+            })
+            .join();
+            if !matches!(dropped, Ok(Ok(()))) {
+                eprintln!("warning: could not drop test database {label}");
+            }
+        }
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+/// The tables every migration together creates.
+pub const DOMAIN_TABLES: [&str; 17] = [
+    "sources",
+    "actors",
+    "actor_aliases",
+    "affiliations",
+    "places",
+    "events",
+    "meetings",
+    "statements",
+    "military_events",
+    "event_participants",
+    "event_relations",
+    "event_proposals",
+    "proposals",
+    "proposal_parties",
+    "provisions",
+    "positions",
+    "citations",
+];
+
+/// Row counts of every domain table.
+pub async fn row_counts(test_db: &TestDb) -> Vec<(&'static str, i64)> {
+    let mut counts = Vec::new();
+    for table in DOMAIN_TABLES {
+        counts.push((table, test_db.count(table).await));
+    }
+    counts
+}
+
+/// Sends a GraphQL query through the real router; returns the status and JSON body.
+pub async fn graphql(
+    db: &DatabaseConnection,
+    query: &str,
+    variables: Value,
+) -> (StatusCode, Value) {
+    let body = serde_json::json!({ "query": query, "variables": variables }).to_string();
+    let request = Request::post("/graphql")
+        .header("content-type", "application/json")
+        .header("accept", "application/graphql-response+json")
+        .body(Body::from(body))
+        .expect("a request");
+    send(db, request).await
+}
+
+/// Sends `request` through the real router; returns the status and JSON body.
+pub async fn send(db: &DatabaseConnection, request: Request<Body>) -> (StatusCode, Value) {
+    let response = communique::http::router(db.clone(), 1 << 20)
+        .oneshot(request)
+        .await
+        .expect("a response");
+    let status = response.status();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("a body")
+        .to_bytes();
+    let json = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+    (status, json)
+}
+
+/// Writes `document` as JSON to a file named `name` in `dir`.
+pub fn write_document(dir: &Path, name: &str, document: &Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(document).expect("JSON"))
+        .expect("write the document");
+    path
+}
+
+/// The seed document as JSON, to alter in tests.
+pub fn seed_json() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(seed_file()).expect("read the seed"))
+        .expect("seed JSON")
+}

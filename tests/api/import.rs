@@ -1,0 +1,174 @@
+//! Import: idempotent, checked against the body, and all or nothing on bad documents.
+
+use std::path::PathBuf;
+
+use communique::import::{ImportError, import_files};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestDb, row_counts, seed_body, seed_file, seed_json, write_document};
+use crate::on_both_backends;
+
+/// Imports `files`, expecting a rejection at `path` whose reason contains `reason`, and
+/// checks that nothing was written.
+async fn assert_rejected(
+    test_db: &TestDb,
+    files: &[PathBuf],
+    body: Option<PathBuf>,
+    path: &str,
+    reason: &str,
+) {
+    let db = test_db.migrated().await;
+    let before = row_counts(test_db).await;
+    let error = import_files(db, files, body.as_deref())
+        .await
+        .expect_err("the import should be rejected");
+    let ImportError::Rejected(rejections) = error else {
+        panic!("expected a rejection, got {error:?}");
+    };
+    let found = rejections
+        .iter()
+        .find(|r| r.path == path)
+        .unwrap_or_else(|| {
+            panic!("no rejection at {path}; got {rejections:#?}");
+        });
+    assert!(
+        found.reason.contains(reason),
+        "reason {:?} should contain {reason:?}",
+        found.reason
+    );
+    assert!(
+        files.contains(&found.file),
+        "rejection names {:?}, not one of {files:?}",
+        found.file
+    );
+    assert_eq!(
+        row_counts(test_db).await,
+        before,
+        "a rejected import wrote rows"
+    );
+}
+
+/// The seed with `change` applied, written to a temporary file.
+fn altered_seed(dir: &tempfile::TempDir, change: impl FnOnce(&mut Value)) -> PathBuf {
+    let mut document = seed_json();
+    change(&mut document);
+    write_document(dir.path(), "altered.json", &document)
+}
+
+on_both_backends! {
+    async fn importing_the_seed_twice_changes_no_row_count(test_db: &TestDb) {
+        let db = test_db.seeded().await;
+        let first = row_counts(test_db).await;
+        assert!(first.iter().all(|(_, n)| *n > 0), "every table has seed rows: {first:?}");
+        import_files(db, &[seed_file()], None).await.expect("second import");
+        assert_eq!(row_counts(test_db).await, first);
+    }
+
+    async fn importing_with_the_body_stores_offsets_and_keeps_them(test_db: &TestDb) {
+        let db = test_db.migrated().await;
+        import_files(db, &[seed_file()], Some(&seed_body())).await.expect("import with body");
+        let citations = test_db.count("citations").await;
+        let with_offsets = test_db.count("citations WHERE start_offset IS NOT NULL AND end_offset > start_offset").await;
+        assert_eq!(with_offsets, citations);
+        assert_eq!(test_db.count("sources WHERE body IS NOT NULL AND content_sha256 IS NOT NULL").await, 1);
+        // A later import without the body neither duplicates nor forgets the offsets.
+        import_files(db, &[seed_file()], None).await.expect("import without body");
+        assert_eq!(test_db.count("citations WHERE start_offset IS NOT NULL").await, citations);
+        assert_eq!(test_db.count("sources WHERE body IS NOT NULL").await, 1);
+    }
+
+    async fn loading_seeds_on_a_second_start_duplicates_nothing(test_db: &TestDb) {
+        let db = test_db.migrated().await;
+        let seeds = crate::helpers::root().join("seeds");
+        communique::seeds::load_if_empty(db, &seeds).await.expect("first start");
+        let first = row_counts(test_db).await;
+        communique::seeds::load_if_empty(db, &seeds).await.expect("second start");
+        assert_eq!(row_counts(test_db).await, first);
+        assert_eq!(test_db.count("sources").await, 1);
+    }
+
+    async fn an_unknown_slug_is_rejected(test_db: &TestDb) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let file = altered_seed(&dir, |doc| doc["events"][0]["participants"][0]["actor"] = json!("nobody-at-all"));
+        assert_rejected(test_db, &[file], None, "$.events[0].participants[0].actor", "unknown actor slug `nobody-at-all`").await;
+    }
+
+    async fn a_bad_date_is_rejected(test_db: &TestDb) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let file = altered_seed(&dir, |doc| doc["events"][1]["time"]["at"] = json!("Sunday 1800 GMT"));
+        assert_rejected(test_db, &[file], None, "$.events[1].time.at", "not an RFC 3339 date-time").await;
+    }
+
+    async fn a_duplicate_slug_is_rejected(test_db: &TestDb) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let file = altered_seed(&dir, |doc| doc["actors"][2]["slug"] = doc["actors"][0]["slug"].clone());
+        assert_rejected(test_db, &[file], None, "$.actors[2].slug", "duplicate actor slug").await;
+    }
+
+    async fn a_wrong_enum_value_is_rejected(test_db: &TestDb) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let file = altered_seed(&dir, |doc| doc["actors"][0]["kind"] = json!("WIZARD"));
+        assert_rejected(test_db, &[file], None, "$.actors[0].kind", "unknown variant `WIZARD`").await;
+    }
+
+    async fn an_unknown_field_is_rejected(test_db: &TestDb) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let file = altered_seed(&dir, |doc| doc["places"][0]["population"] = json!(1000));
+        assert_rejected(test_db, &[file], None, "$.places[0].population", "unknown field `population`").await;
+    }
+
+    async fn an_excerpt_missing_from_the_body_is_rejected(test_db: &TestDb) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let file = altered_seed(&dir, |doc| {
+            doc["events"][0]["citations"][0]["excerpt"] = json!("words the report never used");
+        });
+        assert_rejected(test_db, &[file], Some(seed_body()), "$.events[0].citations[0].excerpt", "not found in the body").await;
+    }
+
+    async fn malformed_json_is_rejected(test_db: &TestDb) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let file = dir.path().join("broken.json");
+        std::fs::write(&file, "{ \"source\": { \"slug\": ").expect("write");
+        assert_rejected(test_db, &[file], None, "$.source.slug", "not valid JSON").await;
+    }
+
+    async fn one_bad_document_keeps_the_good_one_out_too(test_db: &TestDb) {
+        // The second document's unknown slug is found only against the database, after
+        // the first document was written inside the transaction.
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let second = write_document(dir.path(), "second.json", &json!({
+            "source": { "slug": "second-report", "title": "A second report" },
+            "events": [{
+                "slug": "another-call",
+                "title": "Another call",
+                "time": { "at": "2025-12-29T10:00:00Z", "precision": "HOUR" },
+                "certainty": "REPORTED",
+                "participants": [{ "actor": "vladimir-putin", "role": "PARTICIPANT" }, { "actor": "no-such-actor", "role": "PARTICIPANT" }],
+                "meeting": { "format": "PHONE_CALL", "status": "HELD" }
+            }]
+        }));
+        assert_rejected(test_db, &[seed_file(), second], None, "$.events[0].participants[1].actor", "unknown actor slug `no-such-actor`").await;
+        assert_eq!(test_db.count("sources").await, 0);
+    }
+
+    async fn a_document_may_refer_to_records_imported_before(test_db: &TestDb) {
+        let db = test_db.seeded().await;
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let second = write_document(dir.path(), "second.json", &json!({
+            "source": { "slug": "second-report", "title": "A second report" },
+            "events": [{
+                "slug": "another-call",
+                "title": "Another call",
+                "time": { "at": "2025-12-29T10:00:00Z", "precision": "HOUR" },
+                "certainty": "REPORTED",
+                "participants": [{ "actor": "vladimir-putin", "role": "PARTICIPANT", "citations": [{ "excerpt": "Putin" }] }],
+                "relations": [{ "kind": "FOLLOWS", "event": "trump-putin-call-2025-12-28" }],
+                "meeting": { "format": "PHONE_CALL", "status": "HELD" }
+            }]
+        }));
+        let actors = test_db.count("actors").await;
+        import_files(db, &[second], None).await.expect("the second document refers to the seed's actor");
+        assert_eq!(test_db.count("actors").await, actors, "the shared actor is not duplicated");
+        assert_eq!(test_db.count("sources").await, 2);
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests, one binary: each behaviour runs against SQLite and, through
+//! `TEST_DATABASE_URL`, against PostgreSQL.
+
+mod helpers;
+
+mod graphql_actors;
+mod import;
+mod migrations;
+mod schema_files;
