@@ -10,6 +10,7 @@ mod m20251228_000001_create_sources_actors_places;
 mod m20251228_000002_create_events;
 mod m20251228_000003_create_proposals;
 mod m20251228_000004_create_citations;
+mod m20251228_000005_create_search_documents;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251228_000002_create_events::Migration),
             Box::new(m20251228_000003_create_proposals::Migration),
             Box::new(m20251228_000004_create_citations::Migration),
+            Box::new(m20251228_000005_create_search_documents::Migration),
         ]
     }
 }

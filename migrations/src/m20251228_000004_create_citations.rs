@@ -35,7 +35,7 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        create_index(manager, "citations", &["record_kind", "record_id"], false).await?;
+        create_index(manager, "citations", &["record_id", "record_kind"], false).await?;
         create_index(manager, "citations", &["source_id"], false).await
     }
 

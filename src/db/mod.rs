@@ -1,6 +1,7 @@
 //! The database: connecting to SQLite or PostgreSQL, and migrating.
 
 pub mod entities;
+pub mod sql;
 
 use std::time::Duration;
 
@@ -30,4 +31,11 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
+}
+
+/// Runs a `SELECT COUNT(*) AS n …` statement.
+pub async fn count(db: &DatabaseConnection, statement: sea_orm::Statement) -> Result<i64, DbErr> {
+    use sea_orm::ConnectionTrait;
+    let row = db.query_one_raw(statement).await?;
+    row.map_or(Ok(0), |row| row.try_get::<i64>("", "n"))
 }

@@ -3,13 +3,15 @@
 pub mod error;
 pub mod ids;
 pub mod loaders;
+pub mod pagination;
 mod query;
+mod store;
 pub mod types;
 
 use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-pub use self::query::Query;
+pub use self::query::{EventFilter, Query};
 
 /// The schema served over HTTP.
 pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;

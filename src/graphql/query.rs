@@ -1,65 +1,486 @@
-//! The root query.
+//! The root query: every list and lookup of the data set.
 
-use async_graphql::{Context, Object, Result};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
 
 use super::error::AppError;
-use super::types::Actor;
-use crate::db::entities::actor;
-use crate::domain::ActorKind;
+use super::loaders::{ActorById, EventById, Fetch, PlaceById, ProposalById, SourceById, load_one};
+use super::pagination::{Conn, Page, connection};
+use super::store::events::{EventQuery, EventRow};
+use super::store::{records, search};
+use super::types::*;
+use crate::db::entities::{actor, place, proposal, source};
+use crate::domain::*;
+use crate::ids::record_id;
 
-/// Most actors one `actors` call returns.
-const MAX_ACTORS: i32 = 100;
+/// Most ids one `nodes` call takes.
+const MAX_NODES: usize = 100;
 
-/// Entry points for reading the data set.
+/// Entry points for reading the data set. Lists are Relay connections: page with
+/// `first`/`after` or `last`/`before` (at most 100 a page, 20 by default).
 #[derive(Default)]
 pub struct Query;
 
+/// Narrows a list of events. Every field is optional; the events listed match them all.
+#[derive(Debug, Default, InputObject)]
+pub struct EventFilter {
+    /// Slug of an actor the events must involve, such as `vladimir-putin`.
+    pub actor: Option<String>,
+    /// With `actor`: the role the actor must play.
+    pub role: Option<ParticipantRole>,
+    /// Only events at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Only events before this instant.
+    pub to: Option<DateTime<Utc>>,
+    /// Slug of a place: only events there or at any place within it.
+    pub place: Option<String>,
+    /// Only events of these certainties.
+    pub certainty: Option<Vec<Certainty>>,
+    /// Slug of a source: only events it cites.
+    pub source: Option<String>,
+}
+
+/// The order of a list of events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
+pub enum EventOrder {
+    /// Oldest first.
+    #[default]
+    TimeAsc,
+    /// Newest first.
+    TimeDesc,
+}
+
+/// The order of a list by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
+pub enum NameOrder {
+    /// A to Z.
+    #[default]
+    NameAsc,
+    /// Z to A.
+    NameDesc,
+}
+
+/// The order of a list by title.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
+pub enum TitleOrder {
+    /// A to Z.
+    #[default]
+    TitleAsc,
+    /// Z to A.
+    TitleDesc,
+}
+
+/// The id of the record of `kind` with `slug`, given as `argument`, after checking that
+/// it exists.
+async fn existing<F: Fetch<Key = i64>>(
+    ctx: &Context<'_>,
+    kind: &str,
+    argument: &'static str,
+    slug: &str,
+) -> Result<i64> {
+    let id = record_id(kind, &[slug]);
+    match load_one::<F>(ctx, id).await? {
+        Some(_) => Ok(id),
+        None => Err(AppError::not_found(
+            argument,
+            format!("no {kind} has the slug `{slug}` given as `{argument}`"),
+        )
+        .into()),
+    }
+}
+
+/// Turns the arguments every event list shares into a query.
+async fn event_query(
+    ctx: &Context<'_>,
+    filter: Option<EventFilter>,
+    order: EventOrder,
+) -> Result<EventQuery> {
+    let filter = filter.unwrap_or_default();
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && to < from
+    {
+        return Err(AppError::bad_input(
+            "filter.to",
+            format!("the time range ends ({to}) before it starts ({from})"),
+        )
+        .into());
+    }
+    if filter.role.is_some() && filter.actor.is_none() {
+        return Err(AppError::bad_input(
+            "filter.role",
+            "`role` narrows `actor`: give an actor too",
+        )
+        .into());
+    }
+    let actor = match &filter.actor {
+        Some(slug) => Some(existing::<ActorById>(ctx, "actor", "filter.actor", slug).await?),
+        None => None,
+    };
+    let place = match &filter.place {
+        Some(slug) => Some(existing::<PlaceById>(ctx, "place", "filter.place", slug).await?),
+        None => None,
+    };
+    let source = match &filter.source {
+        Some(slug) => Some(existing::<SourceById>(ctx, "source", "filter.source", slug).await?),
+        None => None,
+    };
+    Ok(EventQuery {
+        actor,
+        role: filter.role,
+        from: filter.from,
+        to: filter.to,
+        place,
+        certainty: filter.certainty.unwrap_or_default(),
+        source,
+        descending: order == EventOrder::TimeDesc,
+        ..EventQuery::default()
+    })
+}
+
+/// One page of the events `query` matches, as a connection of `N`.
+async fn event_page<N: async_graphql::OutputType>(
+    ctx: &Context<'_>,
+    query: EventQuery,
+    page: Page,
+    node: fn(EventRow) -> Result<N, AppError>,
+) -> Result<Conn<N>> {
+    let db = ctx.data::<DatabaseConnection>()?;
+    let rows = query.page(db, &page).await?;
+    Ok(connection(
+        rows,
+        query.count(db.get_database_backend()),
+        node,
+    )?)
+}
+
 #[Object]
 impl Query {
+    /// The record with this global id, of any type; null when none has it.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id, as any record's `id` gives it.")] id: ID,
+    ) -> Result<Option<Node>> {
+        node_by_id(ctx, "id", &id).await
+    }
+
+    /// The records with these global ids, in the order given; null where none has the id.
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ids, at most 100.")] ids: Vec<ID>,
+    ) -> Result<Vec<Option<Node>>> {
+        if ids.len() > MAX_NODES {
+            return Err(AppError::bad_input(
+                "ids",
+                format!("at most {MAX_NODES} ids, not {}", ids.len()),
+            )
+            .into());
+        }
+        let lookups = ids.iter().map(|id| node_by_id(ctx, "ids", id));
+        async_graphql::futures_util::future::try_join_all(lookups).await
+    }
+
     /// The actor with this slug.
     async fn actor(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The actor's slug, such as `vladimir-putin`.")] slug: String,
     ) -> Result<Actor> {
-        let db = ctx.data::<DatabaseConnection>()?;
-        let found = actor::Entity::find()
-            .filter(actor::Column::Slug.eq(&slug))
-            .one(db)
-            .await
-            .map_err(AppError::from)?;
-        found.map(Actor::from).ok_or_else(|| {
-            AppError::not_found("slug", format!("no actor has the slug `{slug}`")).into()
-        })
+        let id = existing::<ActorById>(ctx, "actor", "slug", &slug).await?;
+        Ok(Actor::from(
+            load_one::<ActorById>(ctx, id)
+                .await?
+                .ok_or_else(|| AppError::internal("actor vanished"))?,
+        ))
     }
 
-    /// Actors in order of name.
+    /// The event with this slug: a meeting, statement or military event.
+    async fn event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The event's slug.")] slug: String,
+    ) -> Result<Event> {
+        let id = record_id("event", &[&slug]);
+        match load_one::<EventById>(ctx, id).await? {
+            Some(row) => Ok(Event::from_row(row)?),
+            None => {
+                Err(AppError::not_found("slug", format!("no event has the slug `{slug}`")).into())
+            }
+        }
+    }
+
+    /// The proposal with this slug.
+    async fn proposal(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The proposal's slug.")] slug: String,
+    ) -> Result<Proposal> {
+        let id = record_id("proposal", &[&slug]);
+        match load_one::<ProposalById>(ctx, id).await? {
+            Some(row) => Ok(Proposal::from(row)),
+            None => Err(
+                AppError::not_found("slug", format!("no proposal has the slug `{slug}`")).into(),
+            ),
+        }
+    }
+
+    /// The place with this slug.
+    async fn place(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The place's slug.")] slug: String,
+    ) -> Result<Place> {
+        let id = record_id("place", &[&slug]);
+        match load_one::<PlaceById>(ctx, id).await? {
+            Some(row) => Ok(Place::from(row)),
+            None => {
+                Err(AppError::not_found("slug", format!("no place has the slug `{slug}`")).into())
+            }
+        }
+    }
+
+    /// Actors, by name.
+    #[allow(clippy::too_many_arguments)]
     async fn actors(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only actors of this kind.")] kind: Option<ActorKind>,
-        #[graphql(desc = "How many actors to return, at most 100.", default = 50)] first: i32,
-    ) -> Result<Vec<Actor>> {
-        if !(0..=MAX_ACTORS).contains(&first) {
-            return Err(AppError::bad_input(
-                "first",
-                format!("`first` must lie in 0..={MAX_ACTORS}, not {first}"),
-            )
-            .into());
-        }
+        #[graphql(desc = "Only actors of this country (ISO 3166-1 alpha-3).")] country: Option<
+            String,
+        >,
+        #[graphql(desc = "The order of the list.", default)] order_by: NameOrder,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
+    ) -> Result<Conn<Actor>> {
+        let page = Page::new(first, after, last, before)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let mut query = actor::Entity::find()
-            .order_by_asc(actor::Column::Name)
-            .order_by_asc(actor::Column::Id);
-        if let Some(kind) = kind {
-            query = query.filter(actor::Column::Kind.eq(kind));
+        let listing = records::actors(kind, country, order_by == NameOrder::NameDesc);
+        let rows = listing.page::<actor::Model>(db, &page).await?;
+        Ok(connection(rows, listing.count(db), |row| {
+            Ok(Actor::from(row))
+        })?)
+    }
+
+    /// Places, by name.
+    #[allow(clippy::too_many_arguments)]
+    async fn places(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only places of this kind.")] kind: Option<PlaceKind>,
+        #[graphql(desc = "Slug of a place: only places directly within it.")] parent: Option<
+            String,
+        >,
+        #[graphql(desc = "The order of the list.", default)] order_by: NameOrder,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
+    ) -> Result<Conn<Place>> {
+        let page = Page::new(first, after, last, before)?;
+        let parent = match &parent {
+            Some(slug) => Some(existing::<PlaceById>(ctx, "place", "parent", slug).await?),
+            None => None,
+        };
+        let db = ctx.data::<DatabaseConnection>()?;
+        let listing = records::places(kind, parent, order_by == NameOrder::NameDesc);
+        let rows = listing.page::<place::Model>(db, &page).await?;
+        Ok(connection(rows, listing.count(db), |row| {
+            Ok(Place::from(row))
+        })?)
+    }
+
+    /// Sources, by title.
+    async fn sources(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order of the list.", default)] order_by: TitleOrder,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
+    ) -> Result<Conn<Source>> {
+        let page = Page::new(first, after, last, before)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let listing = records::sources(order_by == TitleOrder::TitleDesc);
+        let rows = listing.page::<source::Model>(db, &page).await?;
+        Ok(connection(rows, listing.count(db), |row| {
+            Ok(Source::from(row))
+        })?)
+    }
+
+    /// Proposals, by title.
+    #[allow(clippy::too_many_arguments)]
+    async fn proposals(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only proposals of this kind.")] kind: Option<ProposalKind>,
+        #[graphql(desc = "Only proposals with this status.")] status: Option<ProposalStatus>,
+        #[graphql(desc = "Slug of an actor: only proposals it is a party to.")] party: Option<
+            String,
+        >,
+        #[graphql(desc = "The order of the list.", default)] order_by: TitleOrder,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
+    ) -> Result<Conn<Proposal>> {
+        let page = Page::new(first, after, last, before)?;
+        let party = match &party {
+            Some(slug) => Some(existing::<ActorById>(ctx, "actor", "party", slug).await?),
+            None => None,
+        };
+        let db = ctx.data::<DatabaseConnection>()?;
+        let listing = records::proposals(kind, status, party, order_by == TitleOrder::TitleDesc);
+        let rows = listing.page::<proposal::Model>(db, &page).await?;
+        Ok(connection(rows, listing.count(db), |row| {
+            Ok(Proposal::from(row))
+        })?)
+    }
+
+    /// Every kind of event in one time order: the timeline.
+    #[allow(clippy::too_many_arguments)]
+    async fn timeline(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Narrows the events listed.")] filter: Option<EventFilter>,
+        #[graphql(desc = "Only events of these kinds.")] kinds: Option<Vec<EventKind>>,
+        #[graphql(desc = "The order of the list.", default)] order_by: EventOrder,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
+    ) -> Result<Conn<Event>> {
+        let page = Page::new(first, after, last, before)?;
+        let mut query = event_query(ctx, filter, order_by).await?;
+        query.kinds = kinds.unwrap_or_default();
+        event_page(ctx, query, page, Event::from_row).await
+    }
+
+    /// Meetings, calls and visits, in time order.
+    #[allow(clippy::too_many_arguments)]
+    async fn meetings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Narrows the meetings listed.")] filter: Option<EventFilter>,
+        #[graphql(desc = "Only meetings of this form.")] format: Option<MeetingFormat>,
+        #[graphql(desc = "Only meetings with this status.")] status: Option<MeetingStatus>,
+        #[graphql(desc = "The order of the list.", default)] order_by: EventOrder,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
+    ) -> Result<Conn<Meeting>> {
+        let page = Page::new(first, after, last, before)?;
+        let mut query = event_query(ctx, filter, order_by).await?;
+        query.kinds = vec![EventKind::Meeting];
+        query.meeting_format = format;
+        query.meeting_status = status;
+        event_page(ctx, query, page, Meeting::from_row).await
+    }
+
+    /// Statements, in time order.
+    #[allow(clippy::too_many_arguments)]
+    async fn statements(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Narrows the statements listed.")] filter: Option<EventFilter>,
+        #[graphql(desc = "Slug of the actor who made them.")] speaker: Option<String>,
+        #[graphql(desc = "Only statements of this kind.")] kind: Option<StatementKind>,
+        #[graphql(desc = "Only statements made on this kind of channel.")] channel: Option<
+            ChannelKind,
+        >,
+        #[graphql(
+            desc = "Slug of an event: only statements about it, accounts of it or responses to it."
+        )]
+        about: Option<String>,
+        #[graphql(desc = "The order of the list.", default)] order_by: EventOrder,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
+    ) -> Result<Conn<Statement>> {
+        let page = Page::new(first, after, last, before)?;
+        let mut query = event_query(ctx, filter, order_by).await?;
+        query.kinds = vec![EventKind::Statement];
+        query.statement_kind = kind;
+        query.channel = channel;
+        if let Some(slug) = &speaker {
+            query.speaker = Some(existing::<ActorById>(ctx, "actor", "speaker", slug).await?);
         }
-        let rows = query
-            .limit(u64::try_from(first).unwrap_or(0))
-            .all(db)
-            .await
-            .map_err(AppError::from)?;
-        Ok(rows.into_iter().map(Actor::from).collect())
+        if let Some(slug) = &about {
+            query.about = Some(existing::<EventById>(ctx, "event", "about", slug).await?);
+        }
+        event_page(ctx, query, page, Statement::from_row).await
+    }
+
+    /// Strikes, attacks, assaults and captures, in time order.
+    #[allow(clippy::too_many_arguments)]
+    async fn military_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Narrows the military events listed.")] filter: Option<EventFilter>,
+        #[graphql(desc = "Only military events of this kind.")] kind: Option<MilitaryEventKind>,
+        #[graphql(desc = "The order of the list.", default)] order_by: EventOrder,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
+    ) -> Result<Conn<MilitaryEvent>> {
+        let page = Page::new(first, after, last, before)?;
+        let mut query = event_query(ctx, filter, order_by).await?;
+        query.kinds = vec![EventKind::MilitaryEvent];
+        query.military_kind = kind;
+        event_page(ctx, query, page, MilitaryEvent::from_row).await
+    }
+
+    /// Ranked full-text search over statements, event titles and summaries, and
+    /// proposals with their provisions; best matches first.
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Words to look for, such as `ceasefire`.")] query: String,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
+    ) -> Result<Conn<SearchHit>> {
+        if query.trim().is_empty() {
+            return Err(
+                AppError::bad_input("query", "give at least one word to search for").into(),
+            );
+        }
+        let page = Page::new(first, after, None, None)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let hits = search::page(db, &query, &page).await?;
+        let mut results = Vec::with_capacity(hits.rows.len());
+        for hit in &hits.rows {
+            let result = if hit.record_kind == "proposal" {
+                let row = load_one::<ProposalById>(ctx, hit.record_id).await?;
+                row.map(|row| SearchResult::Proposal(Proposal::from(row)))
+            } else {
+                match load_one::<EventById>(ctx, hit.record_id).await? {
+                    Some(row) => Some(match Event::from_row(row)? {
+                        Event::Meeting(meeting) => SearchResult::Meeting(meeting),
+                        Event::Statement(statement) => SearchResult::Statement(statement),
+                        Event::MilitaryEvent(military) => SearchResult::MilitaryEvent(military),
+                    }),
+                    None => None,
+                }
+            };
+            results.push(result);
+        }
+        let mut results = results.into_iter();
+        let total = search::count(db.get_database_backend(), &query);
+        Ok(connection(hits, total, |hit| {
+            let result = results.next().flatten().ok_or_else(|| {
+                AppError::internal(format!("search document {} has no record", hit.record_id))
+            })?;
+            Ok(SearchHit {
+                rank: hit.rank,
+                result,
+            })
+        })?)
     }
 }

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::AppState;
-use crate::graphql::loaders::Loaders;
+use crate::graphql::loaders;
 
 /// The response media types we can produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,7 +210,7 @@ fn selects_non_query(query: &str, operation_name: Option<&str>) -> bool {
 async fn execute(state: &AppState, request: Request, media: MediaType) -> Response {
     let response = state
         .schema
-        .execute(request.data(Loaders::new(&state.db)))
+        .execute(loaders::register(request, &state.db))
         .await;
     // Errors raised before execution carry no path; field errors always do.
     let failed_before_execution = response.data == async_graphql::Value::Null

@@ -39,8 +39,30 @@ pub struct Plan {
     pub parties: Vec<proposal_party::ActiveModel>,
     pub positions: Vec<position::ActiveModel>,
     pub citations: Vec<citation::ActiveModel>,
+    /// Full-text documents of the events and proposals written.
+    pub search: Vec<SearchDocument>,
     /// References to records this document does not declare.
     pub external: Vec<ExternalRef>,
+}
+
+/// The searchable text of one event or proposal.
+#[derive(Debug, Clone)]
+pub struct SearchDocument {
+    pub record_id: i64,
+    /// `event` or `proposal`.
+    pub record_kind: &'static str,
+    pub title: String,
+    pub body: String,
+}
+
+/// The non-empty parts, one per line.
+fn join_text<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
+    parts
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The tables a document can refer to by slug.
@@ -575,6 +597,19 @@ impl Planner<'_> {
             });
             self.cite(CitedRecord::Event, id, &event.citations, &path);
             self.event_details(id, event, &path);
+            let statement = event.statement.as_ref();
+            let military = event.military_event.as_ref();
+            self.plan.search.push(SearchDocument {
+                record_id: id,
+                record_kind: "event",
+                title: event.title.clone(),
+                body: join_text([
+                    event.summary.as_deref(),
+                    statement.map(|s| s.text.as_str()),
+                    military.and_then(|m| m.weapons.as_deref()),
+                    military.and_then(|m| m.effects.as_deref()),
+                ]),
+            });
             for (j, participant) in event.participants.iter().enumerate() {
                 let participant_path = format!("{path}.participants[{j}]");
                 self.participant(

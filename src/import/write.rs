@@ -4,13 +4,14 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable,
-    QueryFilter, QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IdenStatic,
+    Iterable, QueryFilter, QuerySelect,
 };
 
 use super::error::Rejection;
-use super::plan::{Plan, RefKind};
+use super::plan::{Plan, RefKind, SearchDocument};
 use crate::db::entities::*;
+use crate::db::sql::Sql;
 use crate::domain::EventKind;
 
 /// Rows per INSERT: well under the bind-parameter limits of SQLite and PostgreSQL.
@@ -123,7 +124,57 @@ pub async fn write_plan<C: ConnectionTrait>(
     } else {
         &["start_offset", "end_offset"]
     };
-    upsert(db, plan.citations, keep_offsets).await
+    upsert(db, plan.citations, keep_offsets).await?;
+    write_search(db, &plan.search).await
+}
+
+/// Replaces the full-text documents of the records written.
+async fn write_search<C: ConnectionTrait>(
+    db: &C,
+    documents: &[SearchDocument],
+) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    for chunk in documents.chunks(ROWS_PER_STATEMENT / 4) {
+        if backend == DbBackend::Sqlite {
+            // FTS5 tables have no upsert: delete the old documents, then insert.
+            let ids: Vec<i64> = chunk.iter().map(|d| d.record_id).collect();
+            let mut delete = Sql::new(backend);
+            delete
+                .push("DELETE FROM search_documents WHERE rowid")
+                .in_ids(&ids);
+            db.execute_raw(delete.build()).await?;
+        }
+        let mut insert = Sql::new(backend);
+        let id_column = if backend == DbBackend::Sqlite {
+            "rowid"
+        } else {
+            "record_id"
+        };
+        insert.push(&format!(
+            "INSERT INTO search_documents ({id_column}, record_kind, title, body) VALUES "
+        ));
+        for (i, document) in chunk.iter().enumerate() {
+            insert.push(if i == 0 { "(" } else { ", (" });
+            insert
+                .bind(document.record_id)
+                .push(", ")
+                .bind(document.record_kind)
+                .push(", ");
+            insert
+                .bind(document.title.as_str())
+                .push(", ")
+                .bind(document.body.as_str())
+                .push(")");
+        }
+        if backend != DbBackend::Sqlite {
+            insert.push(
+                " ON CONFLICT (record_id) DO UPDATE SET record_kind = excluded.record_kind, \
+                 title = excluded.title, body = excluded.body",
+            );
+        }
+        db.execute_raw(insert.build()).await?;
+    }
+    Ok(())
 }
 
 /// Inserts `rows`, updating every column but the key and `keep` where the key exists.

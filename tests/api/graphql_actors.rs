@@ -8,9 +8,9 @@ use crate::on_both_backends;
 on_both_backends! {
     async fn every_seed_actor_is_listed_with_its_aliases(test_db: &TestDb) {
         let db = test_db.seeded().await;
-        let (status, body) = graphql(db, "{ actors(first: 100) { slug name kind aliases } }", json!({})).await;
+        let (status, body) = graphql(db, "{ actors(first: 100) { nodes { slug name kind aliases } } }", json!({})).await;
         assert_eq!(status, 200, "{body}");
-        let actors = body["data"]["actors"].as_array().expect("a list");
+        let actors = body["data"]["actors"]["nodes"].as_array().expect("a list");
         let seed = seed_json();
         let expected: Vec<&str> = seed["actors"].as_array().expect("seed actors").iter()
             .map(|actor| actor["slug"].as_str().expect("a slug")).collect();
@@ -44,7 +44,7 @@ on_both_backends! {
 
     async fn a_page_over_the_maximum_is_bad_input(test_db: &TestDb) {
         let db = test_db.seeded().await;
-        let (_, body) = graphql(db, "{ actors(first: 1000) { name } }", json!({})).await;
+        let (_, body) = graphql(db, "{ actors(first: 1000) { nodes { name } } }", json!({})).await;
         assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
         assert_eq!(body["errors"][0]["extensions"]["argument"], "first");
     }

@@ -192,7 +192,7 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 /// The tables every migration together creates.
-pub const DOMAIN_TABLES: [&str; 17] = [
+pub const DOMAIN_TABLES: [&str; 18] = [
     "sources",
     "actors",
     "actor_aliases",
@@ -210,6 +210,7 @@ pub const DOMAIN_TABLES: [&str; 17] = [
     "provisions",
     "positions",
     "citations",
+    "search_documents",
 ];
 
 /// Row counts of every domain table.

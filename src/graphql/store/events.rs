@@ -1,0 +1,294 @@
+//! Events of every kind: one row joins an event to its kind's details.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveEnum, DatabaseConnection, DbBackend, FromQueryResult};
+
+use super::{Parented, rows};
+use crate::db::sql::Sql;
+use crate::domain::*;
+use crate::graphql::error::AppError;
+use crate::graphql::pagination::{Cursor, Keyed, Page, PageOf, SortKey, TotalCount};
+
+/// An event with the columns of its kind's table (the others are null).
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct EventRow {
+    pub id: i64,
+    pub slug: String,
+    pub kind: EventKind,
+    pub title: String,
+    pub summary: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+    pub occurred_until: Option<DateTime<Utc>>,
+    pub time_precision: TimePrecision,
+    pub time_text: Option<String>,
+    pub time_inferred: bool,
+    pub time_note: Option<String>,
+    pub place_id: Option<i64>,
+    pub certainty: Certainty,
+    pub cameo_code: Option<String>,
+    pub meeting_format: Option<MeetingFormat>,
+    pub meeting_status: Option<MeetingStatus>,
+    pub expected_duration_minutes: Option<i32>,
+    pub open_to_press: Option<bool>,
+    pub speaker_id: Option<i64>,
+    pub statement_kind: Option<StatementKind>,
+    pub statement_text: Option<String>,
+    pub channel: Option<ChannelKind>,
+    pub channel_name: Option<String>,
+    pub outlet_id: Option<i64>,
+    pub military_kind: Option<MilitaryEventKind>,
+    pub weapons: Option<String>,
+    pub effects: Option<String>,
+    pub casualties: Option<String>,
+}
+
+impl Keyed for EventRow {
+    fn cursor(&self) -> Cursor {
+        Cursor {
+            key: SortKey::Time(self.occurred_at),
+            id: self.id,
+        }
+    }
+}
+
+/// The columns of [`EventRow`], from `events e` and its kind tables `m`, `s`, `x`.
+const EVENT_COLUMNS: &str = "e.id, e.slug, e.kind, e.title, e.summary, e.occurred_at, e.occurred_until, \
+     e.time_precision, e.time_text, e.time_inferred, e.time_note, e.place_id, e.certainty, e.cameo_code, \
+     m.format AS meeting_format, m.status AS meeting_status, m.expected_duration_minutes, m.open_to_press, \
+     s.speaker_id, s.kind AS statement_kind, s.text AS statement_text, s.channel, s.channel_name, s.outlet_id, \
+     x.kind AS military_kind, x.weapons, x.effects, x.casualties";
+
+/// `events e` joined to its kind tables.
+const EVENT_FROM: &str = " FROM events e \
+     LEFT JOIN meetings m ON m.event_id = e.id \
+     LEFT JOIN statements s ON s.event_id = e.id \
+     LEFT JOIN military_events x ON x.event_id = e.id";
+
+/// What a list of events may be narrowed to. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct EventQuery {
+    /// Only these kinds.
+    pub kinds: Vec<EventKind>,
+    /// Only events this actor takes part in…
+    pub actor: Option<i64>,
+    /// …in this role.
+    pub role: Option<ParticipantRole>,
+    /// Only events at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Only events before this instant.
+    pub to: Option<DateTime<Utc>>,
+    /// Only events at this place or any place within it.
+    pub place: Option<i64>,
+    /// Only events of these certainties.
+    pub certainty: Vec<Certainty>,
+    /// Only events cited by this source.
+    pub source: Option<i64>,
+    pub meeting_format: Option<MeetingFormat>,
+    pub meeting_status: Option<MeetingStatus>,
+    pub statement_kind: Option<StatementKind>,
+    pub speaker: Option<i64>,
+    /// Only statements about, accounting for or responding to this event.
+    pub about: Option<i64>,
+    pub channel: Option<ChannelKind>,
+    pub military_kind: Option<MilitaryEventKind>,
+    /// Newest first.
+    pub descending: bool,
+}
+
+impl EventQuery {
+    /// Writes the `WITH` prefix this query needs (the place tree), if any.
+    fn push_with(&self, sql: &mut Sql) {
+        if let Some(place) = self.place {
+            sql.push("WITH RECURSIVE within_place(id) AS (SELECT id FROM places WHERE id = ");
+            sql.bind(place);
+            sql.push(
+                " UNION ALL SELECT p.id FROM places p JOIN within_place w ON p.parent_id = w.id) ",
+            );
+        }
+    }
+
+    /// Writes the WHERE clause (always opened, so callers may append `AND …`).
+    fn push_where(&self, sql: &mut Sql) {
+        sql.push(" WHERE 1 = 1");
+        push_any(sql, "e.kind", &self.kinds);
+        if let Some(actor) = self.actor {
+            sql.push(" AND EXISTS (SELECT 1 FROM event_participants ep WHERE ep.event_id = e.id AND ep.actor_id = ");
+            sql.bind(actor);
+            if let Some(role) = self.role {
+                sql.push(" AND ep.role = ").bind(role.to_value());
+            }
+            sql.push(")");
+        }
+        if let Some(from) = self.from {
+            sql.push(" AND e.occurred_at >= ").bind(from);
+        }
+        if let Some(to) = self.to {
+            sql.push(" AND e.occurred_at < ").bind(to);
+        }
+        if self.place.is_some() {
+            sql.push(" AND e.place_id IN (SELECT id FROM within_place)");
+        }
+        push_any(sql, "e.certainty", &self.certainty);
+        if let Some(source) = self.source {
+            sql.push(
+                " AND EXISTS (SELECT 1 FROM citations c WHERE c.record_kind = 'event' AND c.record_id = e.id AND c.source_id = ",
+            );
+            sql.bind(source).push(")");
+        }
+        push_eq(sql, "m.format", self.meeting_format);
+        push_eq(sql, "m.status", self.meeting_status);
+        push_eq(sql, "s.kind", self.statement_kind);
+        push_eq(sql, "s.channel", self.channel);
+        push_eq(sql, "x.kind", self.military_kind);
+        if let Some(speaker) = self.speaker {
+            sql.push(" AND s.speaker_id = ").bind(speaker);
+        }
+        if let Some(about) = self.about {
+            sql.push(
+                " AND EXISTS (SELECT 1 FROM event_relations r WHERE r.event_id = e.id \
+                 AND r.kind IN ('about', 'account_of', 'responds_to') AND r.related_event_id = ",
+            );
+            sql.bind(about).push(")");
+        }
+    }
+
+    /// The count of every event the query matches.
+    pub fn count(&self, backend: DbBackend) -> TotalCount {
+        let mut sql = Sql::new(backend);
+        self.push_with(&mut sql);
+        sql.push("SELECT COUNT(*) AS n").push(EVENT_FROM);
+        self.push_where(&mut sql);
+        TotalCount::Query(sql.build())
+    }
+
+    /// One page of the matching events, in time order.
+    pub async fn page(
+        &self,
+        db: &DatabaseConnection,
+        page: &Page,
+    ) -> Result<PageOf<EventRow>, AppError> {
+        let mut sql = Sql::new(db.get_database_backend());
+        self.push_with(&mut sql);
+        sql.push("SELECT ").push(EVENT_COLUMNS).push(EVENT_FROM);
+        self.push_where(&mut sql);
+        page.push_window(&mut sql, "e.occurred_at", "e.id", self.descending);
+        Ok(page.finish(rows(db, sql).await?))
+    }
+}
+
+fn push_eq<E: ActiveEnum<Value = String>>(sql: &mut Sql, column: &str, value: Option<E>) {
+    if let Some(value) = value {
+        sql.push(" AND ")
+            .push(column)
+            .push(" = ")
+            .bind(value.to_value());
+    }
+}
+
+fn push_any<E: ActiveEnum<Value = String>>(sql: &mut Sql, column: &str, values: &[E]) {
+    if values.is_empty() {
+        return;
+    }
+    sql.push(" AND ").push(column).push(" IN (");
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(value.to_value());
+    }
+    sql.push(")");
+}
+
+/// Events by id, in no particular order.
+pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<EventRow>, AppError> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT ")
+        .push(EVENT_COLUMNS)
+        .push(EVENT_FROM)
+        .push(" WHERE e.id")
+        .in_ids(ids);
+    rows(db, sql).await
+}
+
+/// Which events of an actor a nested list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActorEvents {
+    /// Events the actor takes part in, in any role or in one role.
+    Participation(Option<ParticipantRole>),
+    /// Statements the actor made.
+    Statements,
+}
+
+/// For each actor, one page of its events, all in one statement: rows are numbered per
+/// actor by a window function and cut at the page size in SQL, not in memory.
+pub async fn pages_by_actor(
+    db: &DatabaseConnection,
+    actors: &[i64],
+    which: ActorEvents,
+    page: &Page,
+) -> Result<Vec<Parented<EventRow>>, AppError> {
+    let mut sql = Sql::new(db.get_database_backend());
+    let direction = if page.from_end { "DESC" } else { "ASC" };
+    sql.push("SELECT * FROM (SELECT ")
+        .push(EVENT_COLUMNS)
+        .push(", owner.actor_id AS parent_id, ");
+    sql.push(&format!(
+        "ROW_NUMBER() OVER (PARTITION BY owner.actor_id ORDER BY e.occurred_at {direction}, e.id {direction}) AS page_row"
+    ));
+    match which {
+        ActorEvents::Participation(role) => {
+            sql.push(" FROM (SELECT DISTINCT ep.actor_id, ep.event_id FROM event_participants ep WHERE ep.actor_id");
+            sql.in_ids(actors);
+            if let Some(role) = role {
+                sql.push(" AND ep.role = ").bind(role.to_value());
+            }
+            sql.push(") owner JOIN events e ON e.id = owner.event_id");
+        }
+        ActorEvents::Statements => {
+            sql.push(" FROM (SELECT st.speaker_id AS actor_id, st.event_id FROM statements st WHERE st.speaker_id");
+            sql.in_ids(actors);
+            sql.push(") owner JOIN events e ON e.id = owner.event_id");
+        }
+    }
+    sql.push(
+        " LEFT JOIN meetings m ON m.event_id = e.id \
+         LEFT JOIN statements s ON s.event_id = e.id \
+         LEFT JOIN military_events x ON x.event_id = e.id WHERE 1 = 1",
+    );
+    page.push_conditions(&mut sql, "e.occurred_at", "e.id", false);
+    sql.push(") paged WHERE page_row <= ").bind(page.fetch());
+    sql.push(" ORDER BY parent_id, page_row");
+    rows(db, sql).await
+}
+
+/// How many events (or statements) each of `actors` has.
+pub async fn counts_by_actor(
+    db: &DatabaseConnection,
+    actors: &[i64],
+    which: ActorEvents,
+) -> Result<Vec<(i64, i64)>, AppError> {
+    #[derive(FromQueryResult)]
+    struct Count {
+        actor_id: i64,
+        n: i64,
+    }
+    let mut sql = Sql::new(db.get_database_backend());
+    match which {
+        ActorEvents::Participation(role) => {
+            sql.push("SELECT actor_id, COUNT(DISTINCT event_id) AS n FROM event_participants WHERE actor_id");
+            sql.in_ids(actors);
+            if let Some(role) = role {
+                sql.push(" AND role = ").bind(role.to_value());
+            }
+        }
+        ActorEvents::Statements => {
+            sql.push(
+                "SELECT speaker_id AS actor_id, COUNT(*) AS n FROM statements WHERE speaker_id",
+            );
+            sql.in_ids(actors);
+        }
+    }
+    sql.push(" GROUP BY 1");
+    let counts: Vec<Count> = rows(db, sql).await?;
+    Ok(counts.into_iter().map(|c| (c.actor_id, c.n)).collect())
+}

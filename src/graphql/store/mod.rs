@@ -1,0 +1,45 @@
+//! The read path's SQL: one function per question the API asks of the database.
+//!
+//! Resolvers and loaders call these; each takes the connection and returns rows or an
+//! [`AppError`] (database causes logged there, never shown).
+
+pub mod events;
+pub mod records;
+pub mod search;
+
+use sea_orm::{DatabaseConnection, DbErr, FromQueryResult, QueryResult};
+
+use super::error::AppError;
+use crate::db::sql::Sql;
+
+/// Runs `sql` and maps every row to `T`.
+pub async fn rows<T: FromQueryResult>(
+    db: &DatabaseConnection,
+    sql: Sql,
+) -> Result<Vec<T>, AppError> {
+    Ok(T::find_by_statement(sql.build()).all(db).await?)
+}
+
+/// A row with the id of the parent it was loaded for (column `parent_id`).
+pub struct Parented<T> {
+    pub parent: i64,
+    pub row: T,
+}
+
+impl<T: FromQueryResult> FromQueryResult for Parented<T> {
+    fn from_query_result(result: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            parent: result.try_get(prefix, "parent_id")?,
+            row: T::from_query_result(result, prefix)?,
+        })
+    }
+}
+
+/// Groups parented rows by parent, keeping their order.
+pub fn by_parent<T>(rows: Vec<Parented<T>>) -> std::collections::HashMap<i64, Vec<T>> {
+    let mut grouped: std::collections::HashMap<i64, Vec<T>> = std::collections::HashMap::new();
+    for Parented { parent, row } in rows {
+        grouped.entry(parent).or_default().push(row);
+    }
+    grouped
+}

@@ -1,0 +1,600 @@
+//! Events: the `Event` interface and the meetings, statements and military events that
+//! implement it, with participants and relations.
+
+use async_graphql::{Context, ID, Interface, Object, Result, Union};
+
+use super::proposal::{Position, Proposal};
+use super::{Actor, Citation, Place, Time, citations_of, list, one, required};
+use crate::db::entities::{event_participant, event_proposal, event_relation};
+use crate::domain::*;
+use crate::graphql::error::AppError;
+use crate::graphql::ids;
+use crate::graphql::loaders::{
+    ActorById, EventById, EventPagesByActor, ParticipantsByEvent, PlaceById, PositionsByStatement,
+    ProposalById, ProposalLinksByEvent, RelationsFromEvent, RelationsToEvent, load_one,
+};
+use crate::graphql::pagination::{Conn, Page, TotalCount, connection};
+use crate::graphql::store::events::{ActorEvents, EventRow};
+
+/// Anything that happened on the timeline: a meeting, a statement or a military event.
+// Clippy reads the repeated `ty`/`desc` keys of separate `field(...)` entries as duplicates.
+#[allow(clippy::duplicated_attributes)]
+#[derive(Interface)]
+#[graphql(
+    field(name = "id", ty = "ID", desc = "Globally unique, opaque id."),
+    field(
+        name = "slug",
+        ty = "String",
+        desc = "Stable, human-readable identifier."
+    ),
+    field(name = "title", ty = "String", desc = "A short title."),
+    field(
+        name = "summary",
+        ty = "Option<String>",
+        desc = "What happened, in a sentence or two."
+    ),
+    field(
+        name = "time",
+        ty = "Time",
+        desc = "When it happened, with precision and the words as written."
+    ),
+    field(name = "place", ty = "Option<Place>", desc = "Where it happened."),
+    field(
+        name = "certainty",
+        ty = "Certainty",
+        desc = "How sure the sources are that it happened as described."
+    ),
+    field(
+        name = "cameo_code",
+        ty = "Option<String>",
+        desc = "CAMEO event code, for use with GDELT and ICEWS."
+    ),
+    field(
+        name = "participants",
+        ty = "Vec<Participant>",
+        desc = "Who took part, and in what role.",
+        arg(
+            name = "role",
+            ty = "Option<ParticipantRole>",
+            desc = "Only participants in this role."
+        )
+    ),
+    field(
+        name = "relations",
+        ty = "Vec<EventRelation>",
+        desc = "How this event stands to others: \"this event KIND that one\".",
+        arg(
+            name = "kind",
+            ty = "Option<EventRelationKind>",
+            desc = "Only relations of this kind."
+        )
+    ),
+    field(
+        name = "inverse_relations",
+        ty = "Vec<EventRelation>",
+        desc = "How other events stand to this one: \"that event KIND this one\".",
+        arg(
+            name = "kind",
+            ty = "Option<EventRelationKind>",
+            desc = "Only relations of this kind."
+        )
+    ),
+    field(
+        name = "accounts",
+        ty = "Vec<Statement>",
+        desc = "Statements that are accounts of this event, such as each side's readout of a call."
+    ),
+    field(
+        name = "proposals",
+        ty = "Vec<EventProposalLink>",
+        desc = "Proposals this event is about, presents, negotiates or decides."
+    ),
+    field(
+        name = "citations",
+        ty = "Vec<Citation>",
+        desc = "Where sources report the event."
+    )
+)]
+pub enum Event {
+    Meeting(Meeting),
+    Statement(Statement),
+    MilitaryEvent(MilitaryEvent),
+}
+
+impl Event {
+    /// The event a row holds, typed by its kind.
+    pub fn from_row(row: EventRow) -> Result<Self, AppError> {
+        Ok(match row.kind {
+            EventKind::Meeting => Event::Meeting(Meeting::from_row(row)?),
+            EventKind::Statement => Event::Statement(Statement::from_row(row)?),
+            EventKind::MilitaryEvent => Event::MilitaryEvent(MilitaryEvent::from_row(row)?),
+        })
+    }
+}
+
+/// An internal error for an event whose kind table has no row for it.
+fn missing_details(row: &EventRow) -> AppError {
+    AppError::internal(format!(
+        "event {} of kind {:?} has no details row",
+        row.id, row.kind
+    ))
+}
+
+/// A meeting, call or visit.
+pub struct Meeting {
+    row: EventRow,
+    format: MeetingFormat,
+    status: MeetingStatus,
+}
+
+impl Meeting {
+    /// The meeting a row holds; an internal error when the row is no meeting.
+    pub fn from_row(row: EventRow) -> Result<Self, AppError> {
+        match (row.meeting_format, row.meeting_status) {
+            (Some(format), Some(status)) => Ok(Self {
+                row,
+                format,
+                status,
+            }),
+            _ => Err(missing_details(&row)),
+        }
+    }
+}
+
+/// Something an actor said or wrote: a quote, a paraphrase, a readout, an accusation.
+pub struct Statement {
+    row: EventRow,
+    speaker_id: i64,
+    kind: StatementKind,
+    text: String,
+    channel: ChannelKind,
+}
+
+impl Statement {
+    /// The statement a row holds; an internal error when the row is no statement.
+    pub fn from_row(row: EventRow) -> Result<Self, AppError> {
+        match (
+            row.speaker_id,
+            row.statement_kind,
+            row.statement_text.clone(),
+            row.channel,
+        ) {
+            (Some(speaker_id), Some(kind), Some(text), Some(channel)) => Ok(Self {
+                row,
+                speaker_id,
+                kind,
+                text,
+                channel,
+            }),
+            _ => Err(missing_details(&row)),
+        }
+    }
+}
+
+/// A strike, attack, assault or capture.
+pub struct MilitaryEvent {
+    row: EventRow,
+    kind: MilitaryEventKind,
+}
+
+impl MilitaryEvent {
+    /// The military event a row holds; an internal error when the row is none.
+    pub fn from_row(row: EventRow) -> Result<Self, AppError> {
+        match row.military_kind {
+            Some(kind) => Ok(Self { row, kind }),
+            None => Err(missing_details(&row)),
+        }
+    }
+}
+
+/// The participants of an event, optionally in one role.
+async fn participants_in(
+    ctx: &Context<'_>,
+    event: i64,
+    role: Option<ParticipantRole>,
+) -> Result<Vec<Participant>> {
+    let rows = load_one::<ParticipantsByEvent>(ctx, event)
+        .await?
+        .unwrap_or_default();
+    Ok(rows
+        .into_iter()
+        .filter(|row| role.is_none_or(|role| row.role == role))
+        .map(Participant)
+        .collect())
+}
+
+/// The actors taking part in an event in `role`.
+async fn actors_in(ctx: &Context<'_>, event: i64, role: ParticipantRole) -> Result<Vec<Actor>> {
+    let mut actors = Vec::new();
+    for participant in participants_in(ctx, event, Some(role)).await? {
+        actors.push(required::<ActorById, _>(ctx, participant.0.actor_id).await?);
+    }
+    Ok(actors)
+}
+
+fn of_kind(
+    rows: Option<Vec<event_relation::Model>>,
+    kind: Option<EventRelationKind>,
+) -> Vec<EventRelation> {
+    rows.unwrap_or_default()
+        .into_iter()
+        .filter(|row| kind.is_none_or(|kind| row.kind == kind))
+        .map(EventRelation)
+        .collect()
+}
+
+/// Declares the fields every event shares, then the kind's own, on one object type.
+/// The `Event` interface calls the shared resolvers by name on each kind.
+macro_rules! event_object {
+    ($(#[$meta:meta])* $type:ident { $($own:tt)* }) => {
+        $(#[$meta])*
+        #[Object]
+        impl $type {
+            /// Globally unique, opaque id.
+            pub async fn id(&self, _ctx: &Context<'_>) -> Result<ID> {
+                Ok(ids::encode(stringify!($type), self.row.id))
+            }
+
+            /// Stable, human-readable identifier.
+            async fn slug(&self, _ctx: &Context<'_>) -> Result<String> {
+                Ok(self.row.slug.clone())
+            }
+
+            /// A short title.
+            async fn title(&self, _ctx: &Context<'_>) -> Result<String> {
+                Ok(self.row.title.clone())
+            }
+
+            /// What happened, in a sentence or two.
+            async fn summary(&self, _ctx: &Context<'_>) -> Result<Option<String>> {
+                Ok(self.row.summary.clone())
+            }
+
+            /// When it happened, with precision and the words as written.
+            async fn time(&self, _ctx: &Context<'_>) -> Result<Time> {
+                Ok(Time {
+                    at: self.row.occurred_at,
+                    until: self.row.occurred_until,
+                    precision: self.row.time_precision,
+                    text: self.row.time_text.clone(),
+                    inferred: self.row.time_inferred,
+                    note: self.row.time_note.clone(),
+                })
+            }
+
+            /// Where it happened.
+            async fn place(&self, ctx: &Context<'_>) -> Result<Option<Place>> {
+                one::<PlaceById, _>(ctx, self.row.place_id).await
+            }
+
+            /// How sure the sources are that it happened as described.
+            async fn certainty(&self, _ctx: &Context<'_>) -> Result<Certainty> {
+                Ok(self.row.certainty)
+            }
+
+            /// CAMEO event code, for use with GDELT and ICEWS.
+            async fn cameo_code(&self, _ctx: &Context<'_>) -> Result<Option<String>> {
+                Ok(self.row.cameo_code.clone())
+            }
+
+            /// Who took part, and in what role.
+            async fn participants(
+                &self,
+                ctx: &Context<'_>,
+                #[graphql(desc = "Only participants in this role.")] role: Option<ParticipantRole>,
+            ) -> Result<Vec<Participant>> {
+                participants_in(ctx, self.row.id, role).await
+            }
+
+            /// How this event stands to others: "this event KIND that one".
+            async fn relations(
+                &self,
+                ctx: &Context<'_>,
+                #[graphql(desc = "Only relations of this kind.")] kind: Option<EventRelationKind>,
+            ) -> Result<Vec<EventRelation>> {
+                Ok(of_kind(load_one::<RelationsFromEvent>(ctx, self.row.id).await?, kind))
+            }
+
+            /// How other events stand to this one: "that event KIND this one".
+            async fn inverse_relations(
+                &self,
+                ctx: &Context<'_>,
+                #[graphql(desc = "Only relations of this kind.")] kind: Option<EventRelationKind>,
+            ) -> Result<Vec<EventRelation>> {
+                Ok(of_kind(load_one::<RelationsToEvent>(ctx, self.row.id).await?, kind))
+            }
+
+            /// Statements that are accounts of this event, such as each side's readout of a call.
+            async fn accounts(&self, ctx: &Context<'_>) -> Result<Vec<Statement>> {
+                let relations = of_kind(
+                    load_one::<RelationsToEvent>(ctx, self.row.id).await?,
+                    Some(EventRelationKind::AccountOf),
+                );
+                let mut accounts = Vec::with_capacity(relations.len());
+                for relation in relations {
+                    let row = required::<EventById, EventRow>(ctx, relation.0.event_id).await?;
+                    if row.kind == EventKind::Statement {
+                        accounts.push(Statement::from_row(row)?);
+                    }
+                }
+                Ok(accounts)
+            }
+
+            /// Proposals this event is about, presents, negotiates or decides.
+            async fn proposals(&self, ctx: &Context<'_>) -> Result<Vec<EventProposalLink>> {
+                list::<ProposalLinksByEvent, _>(ctx, self.row.id).await
+            }
+
+            /// Where sources report the event.
+            async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
+                citations_of(ctx, CitedRecord::Event, self.row.id).await
+            }
+
+            $($own)*
+        }
+    };
+}
+
+event_object!(Meeting {
+    /// The form of the meeting.
+    async fn format(&self) -> MeetingFormat {
+        self.format
+    }
+
+    /// Whether it has taken place.
+    async fn status(&self) -> MeetingStatus {
+        self.status
+    }
+
+    /// How long it is expected to last, in minutes.
+    async fn expected_duration_minutes(&self) -> Option<i32> {
+        self.row.expected_duration_minutes
+    }
+
+    /// Whether the press may attend.
+    async fn open_to_press(&self) -> Option<bool> {
+        self.row.open_to_press
+    }
+});
+
+event_object!(Statement {
+    /// Who spoke or wrote.
+    async fn speaker(&self, ctx: &Context<'_>) -> Result<Actor> {
+        required::<ActorById, _>(ctx, self.speaker_id).await
+    }
+
+    /// How the words reach the source.
+    async fn kind(&self) -> StatementKind {
+        self.kind
+    }
+
+    /// The words: quoted exactly for a direct quote, as retold otherwise.
+    async fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The kind of channel used.
+    async fn channel(&self) -> ChannelKind {
+        self.channel
+    }
+
+    /// The channel's name, such as "Truth Social" or "X".
+    async fn channel_name(&self) -> Option<&str> {
+        self.row.channel_name.as_deref()
+    }
+
+    /// The media outlet carrying it, such as the agency given an interview.
+    async fn outlet(&self, ctx: &Context<'_>) -> Result<Option<Actor>> {
+        one::<ActorById, _>(ctx, self.row.outlet_id).await
+    }
+
+    /// What the statement is about: the events it is about, responds to or gives an
+    /// account of, and the proposals it is about.
+    async fn about(&self, ctx: &Context<'_>) -> Result<Vec<Subject>> {
+        let mut subjects = Vec::new();
+        for relation in of_kind(load_one::<RelationsFromEvent>(ctx, self.row.id).await?, None) {
+            if matches!(relation.0.kind, EventRelationKind::About | EventRelationKind::AccountOf | EventRelationKind::RespondsTo) {
+                let row = required::<EventById, EventRow>(ctx, relation.0.related_event_id).await?;
+                subjects.push(Subject::from(Event::from_row(row)?));
+            }
+        }
+        for link in load_one::<ProposalLinksByEvent>(ctx, self.row.id).await?.unwrap_or_default() {
+            subjects.push(Subject::Proposal(required::<ProposalById, _>(ctx, link.proposal_id).await?));
+        }
+        Ok(subjects)
+    }
+
+    /// Positions on proposals that rest on this statement.
+    async fn positions(&self, ctx: &Context<'_>) -> Result<Vec<Position>> {
+        list::<PositionsByStatement, _>(ctx, self.row.id).await
+    }
+});
+
+event_object!(MilitaryEvent {
+    /// What kind of action it was.
+    async fn kind(&self) -> MilitaryEventKind {
+        self.kind
+    }
+
+    /// The weapons used, as the source names them.
+    async fn weapons(&self) -> Option<&str> {
+        self.row.weapons.as_deref()
+    }
+
+    /// What it caused, such as power and heating cut.
+    async fn effects(&self) -> Option<&str> {
+        self.row.effects.as_deref()
+    }
+
+    /// Dead and wounded, as reported.
+    async fn casualties(&self) -> Option<&str> {
+        self.row.casualties.as_deref()
+    }
+
+    /// Who carried it out.
+    async fn perpetrators(&self, ctx: &Context<'_>) -> Result<Vec<Actor>> {
+        actors_in(ctx, self.row.id, ParticipantRole::Perpetrator).await
+    }
+
+    /// Who or what it was aimed at.
+    async fn targets(&self, ctx: &Context<'_>) -> Result<Vec<Actor>> {
+        actors_in(ctx, self.row.id, ParticipantRole::Target).await
+    }
+});
+
+/// What a statement can be about.
+#[derive(Union)]
+pub enum Subject {
+    Meeting(Meeting),
+    Statement(Statement),
+    MilitaryEvent(MilitaryEvent),
+    Proposal(Proposal),
+}
+
+impl From<Event> for Subject {
+    fn from(event: Event) -> Self {
+        match event {
+            Event::Meeting(meeting) => Subject::Meeting(meeting),
+            Event::Statement(statement) => Subject::Statement(statement),
+            Event::MilitaryEvent(military) => Subject::MilitaryEvent(military),
+        }
+    }
+}
+
+/// An actor's part in an event.
+pub struct Participant(pub(super) event_participant::Model);
+
+impl From<event_participant::Model> for Participant {
+    fn from(model: event_participant::Model) -> Self {
+        Self(model)
+    }
+}
+
+#[Object]
+impl Participant {
+    /// Globally unique, opaque id.
+    pub async fn id(&self) -> ID {
+        ids::encode("Participant", self.0.id)
+    }
+
+    /// The part the actor plays.
+    async fn role(&self) -> ParticipantRole {
+        self.0.role
+    }
+
+    /// The actor.
+    async fn actor(&self, ctx: &Context<'_>) -> Result<Actor> {
+        required::<ActorById, _>(ctx, self.0.actor_id).await
+    }
+
+    /// The event.
+    async fn event(&self, ctx: &Context<'_>) -> Result<Event> {
+        Ok(Event::from_row(
+            required::<EventById, EventRow>(ctx, self.0.event_id).await?,
+        )?)
+    }
+
+    /// Where sources state the actor's part.
+    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
+        citations_of(ctx, CitedRecord::Participant, self.0.id).await
+    }
+}
+
+/// A relation between two events: "`from` KIND `to`", such as a readout that is an
+/// account of a call, or a meeting that follows another.
+pub struct EventRelation(pub(super) event_relation::Model);
+
+impl From<event_relation::Model> for EventRelation {
+    fn from(model: event_relation::Model) -> Self {
+        Self(model)
+    }
+}
+
+#[Object]
+impl EventRelation {
+    /// Globally unique, opaque id.
+    pub async fn id(&self) -> ID {
+        ids::encode("EventRelation", self.0.id)
+    }
+
+    /// How `from` stands to `to`.
+    async fn kind(&self) -> EventRelationKind {
+        self.0.kind
+    }
+
+    /// The event the relation is stated of.
+    async fn from(&self, ctx: &Context<'_>) -> Result<Event> {
+        Ok(Event::from_row(
+            required::<EventById, EventRow>(ctx, self.0.event_id).await?,
+        )?)
+    }
+
+    /// The event it relates to.
+    async fn to(&self, ctx: &Context<'_>) -> Result<Event> {
+        Ok(Event::from_row(
+            required::<EventById, EventRow>(ctx, self.0.related_event_id).await?,
+        )?)
+    }
+
+    /// Where sources state the relation.
+    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
+        citations_of(ctx, CitedRecord::EventRelation, self.0.id).await
+    }
+}
+
+/// A link between an event and a proposal.
+pub struct EventProposalLink(event_proposal::Model);
+
+impl From<event_proposal::Model> for EventProposalLink {
+    fn from(model: event_proposal::Model) -> Self {
+        Self(model)
+    }
+}
+
+#[Object]
+impl EventProposalLink {
+    /// Globally unique, opaque id.
+    pub async fn id(&self) -> ID {
+        ids::encode("EventProposalLink", self.0.id)
+    }
+
+    /// How the event stands to the proposal.
+    async fn kind(&self) -> EventProposalKind {
+        self.0.kind
+    }
+
+    /// The event.
+    async fn event(&self, ctx: &Context<'_>) -> Result<Event> {
+        Ok(Event::from_row(
+            required::<EventById, EventRow>(ctx, self.0.event_id).await?,
+        )?)
+    }
+
+    /// The proposal.
+    async fn proposal(&self, ctx: &Context<'_>) -> Result<Proposal> {
+        required::<ProposalById, _>(ctx, self.0.proposal_id).await
+    }
+
+    /// Where sources state the link.
+    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
+        citations_of(ctx, CitedRecord::EventProposal, self.0.id).await
+    }
+}
+
+/// One page of an actor's events (or statements), as a connection of `N`.
+pub(super) async fn events_connection<N: async_graphql::OutputType>(
+    ctx: &Context<'_>,
+    actor: i64,
+    which: ActorEvents,
+    page: Page,
+    node: fn(EventRow) -> Result<N, AppError>,
+) -> Result<Conn<N>> {
+    let rows = load_one::<EventPagesByActor>(ctx, (actor, which, page))
+        .await?
+        .unwrap_or_default();
+    Ok(connection(
+        rows,
+        TotalCount::ActorEvents(actor, which),
+        node,
+    )?)
+}

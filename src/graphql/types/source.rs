@@ -1,0 +1,122 @@
+//! Sources and the citations into them.
+
+use async_graphql::{Context, ID, Object, Result};
+
+use super::{Time, required};
+use crate::db::entities::{citation, source};
+use crate::domain::CitedRecord;
+use crate::graphql::ids;
+use crate::graphql::loaders::SourceById;
+
+/// A source document: a news report, readout or transcript that records are cited to.
+pub struct Source(source::Model);
+
+impl From<source::Model> for Source {
+    fn from(model: source::Model) -> Self {
+        Self(model)
+    }
+}
+
+#[Object]
+impl Source {
+    /// Globally unique, opaque id.
+    pub async fn id(&self) -> ID {
+        ids::encode("Source", self.0.id)
+    }
+
+    /// Stable, human-readable identifier.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// Headline or title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// Who published it.
+    async fn publisher(&self) -> Option<&str> {
+        self.0.publisher.as_deref()
+    }
+
+    /// Where it was published.
+    async fn url(&self) -> Option<&str> {
+        self.0.url.as_deref()
+    }
+
+    /// Language as a BCP 47 tag, such as `en`.
+    async fn language(&self) -> Option<&str> {
+        self.0.language.as_deref()
+    }
+
+    /// When it was published.
+    async fn published(&self) -> Option<Time> {
+        let at = self.0.published_at?;
+        Some(Time {
+            at,
+            until: None,
+            precision: self.0.published_precision?,
+            text: self.0.published_text.clone(),
+            inferred: self.0.published_inferred,
+            note: None,
+        })
+    }
+
+    /// SHA-256 of the full text, hex, when known.
+    async fn content_sha256(&self) -> Option<&str> {
+        self.0.content_sha256.as_deref()
+    }
+
+    /// The full text, when it was given at import; citation offsets index into it.
+    async fn body(&self) -> Option<&str> {
+        self.0.body.as_deref()
+    }
+}
+
+/// The exact words of a source that support a record.
+pub struct Citation(citation::Model);
+
+impl From<citation::Model> for Citation {
+    fn from(model: citation::Model) -> Self {
+        Self(model)
+    }
+}
+
+#[Object]
+impl Citation {
+    /// Globally unique, opaque id.
+    pub async fn id(&self) -> ID {
+        ids::encode("Citation", self.0.id)
+    }
+
+    /// The source the words come from.
+    async fn source(&self, ctx: &Context<'_>) -> Result<Source> {
+        required::<SourceById, _>(ctx, self.0.source_id).await
+    }
+
+    /// The words, exactly as the source has them.
+    async fn excerpt(&self) -> &str {
+        &self.0.excerpt
+    }
+
+    /// Offset of the excerpt's first character in the source's body, counted in Unicode
+    /// characters; known when the body was given at import.
+    async fn start_offset(&self) -> Option<i32> {
+        self.0.start_offset
+    }
+
+    /// Offset just past the excerpt's last character.
+    async fn end_offset(&self) -> Option<i32> {
+        self.0.end_offset
+    }
+
+    /// What the excerpt shows, where that is not plain.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+
+    /// The kind of record the citation supports.
+    async fn record_kind(&self) -> CitedRecord {
+        self.0.record_kind
+    }
+}
