@@ -4,14 +4,28 @@
 //! Each question is a [`Fetch`] type; [`DbLoader`] runs it for a batch of keys, and
 //! [`register`] puts one `DataLoader` per question into each request, so caches never
 //! outlive the request. Resolvers reach them with [`load_one`].
+//!
+//! Batches run on the request's own task ([`Batches::drive`]), not on spawned tasks: a
+//! batch starts only once the resolvers have gone as far as they can, so every key a
+//! level of the query asks for is in it. With spawned tasks and a timer, a batch could
+//! fire while another thread was still resolving siblings, and the number of statements
+//! would depend on timing.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::marker::PhantomData;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
+use std::time::Duration;
+
 use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::futures_util::future::BoxFuture;
+use async_graphql::futures_util::stream::{FuturesUnordered, StreamExt};
 use async_graphql::{Context, Request};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use tokio::sync::mpsc;
 
 use super::error::AppError;
 use super::pagination::{Page, PageOf};
@@ -264,46 +278,117 @@ impl Fetch for EventCountsByActor {
     }
 }
 
-/// Adds one fresh loader per question to `request`.
-pub fn register(request: Request, db: &DatabaseConnection) -> Request {
-    fn add<F: Fetch>(request: Request, db: &DatabaseConnection) -> Request {
-        request.data(DataLoader::new(
-            DbLoader::<F> {
-                db: db.clone(),
-                question: PhantomData,
-            },
-            tokio::spawn,
-        ))
+/// The batches a request's loaders queue, run by [`Batches::drive`].
+pub struct Batches(mpsc::UnboundedReceiver<BoxFuture<'static, ()>>);
+
+/// Wakes the driving task, and notes that the work was woken.
+struct WorkWaker {
+    woken: AtomicBool,
+    task: Waker,
+}
+
+impl Wake for WorkWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
     }
-    let mut request = add::<ActorById>(request, db);
-    request = add::<PlaceById>(request, db);
-    request = add::<SourceById>(request, db);
-    request = add::<ProposalById>(request, db);
-    request = add::<ProvisionById>(request, db);
-    request = add::<PositionById>(request, db);
-    request = add::<AffiliationById>(request, db);
-    request = add::<CitationById>(request, db);
-    request = add::<ParticipantById>(request, db);
-    request = add::<RelationById>(request, db);
-    request = add::<EventProposalById>(request, db);
-    request = add::<PartyById>(request, db);
-    request = add::<AliasesByActor>(request, db);
-    request = add::<AffiliationsByActor>(request, db);
-    request = add::<AffiliationsByTarget>(request, db);
-    request = add::<PlacesByParent>(request, db);
-    request = add::<ParticipantsByEvent>(request, db);
-    request = add::<RelationsFromEvent>(request, db);
-    request = add::<RelationsToEvent>(request, db);
-    request = add::<ProposalLinksByEvent>(request, db);
-    request = add::<EventLinksByProposal>(request, db);
-    request = add::<PartiesByProposal>(request, db);
-    request = add::<ProvisionsByProposal>(request, db);
-    request = add::<PositionsByProposal>(request, db);
-    request = add::<PositionsByProvision>(request, db);
-    request = add::<PositionsByActor>(request, db);
-    request = add::<PositionsByStatement>(request, db);
-    request = add::<EventById>(request, db);
-    request = add::<CitationsByRecord>(request, db);
-    request = add::<EventCountsByActor>(request, db);
-    add::<EventPagesByActor>(request, db)
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.task.wake_by_ref();
+    }
+}
+
+impl Batches {
+    /// Runs `work` (the request's execution) with the batches it queues. Queued batches
+    /// start only when the work is idle: waiting on loaders, not merely yielding (lists
+    /// of more than a few dozen items yield part-way and wake themselves), so each batch
+    /// holds every key one level of the query asks for.
+    pub async fn drive<F: Future>(mut self, work: F) -> F::Output {
+        let mut work = std::pin::pin!(work);
+        let mut queued = Vec::new();
+        let mut running = FuturesUnordered::new();
+        std::future::poll_fn(|cx| {
+            loop {
+                let waker = Arc::new(WorkWaker {
+                    woken: AtomicBool::new(false),
+                    task: cx.waker().clone(),
+                });
+                let work_waker = Waker::from(Arc::clone(&waker));
+                if let Poll::Ready(output) = work
+                    .as_mut()
+                    .poll(&mut TaskContext::from_waker(&work_waker))
+                {
+                    return Poll::Ready(output);
+                }
+                while let Poll::Ready(Some(batch)) = self.0.poll_recv(cx) {
+                    queued.push(batch);
+                }
+                if !waker.woken.load(Ordering::Acquire) {
+                    running.extend(queued.drain(..));
+                }
+                match running.poll_next_unpin(cx) {
+                    // A batch finished and may have woken the work: go round again.
+                    Poll::Ready(Some(())) => {}
+                    Poll::Ready(None) | Poll::Pending => return Poll::Pending,
+                }
+            }
+        })
+        .await
+    }
+}
+
+/// Adds one fresh loader per question to `request`, and returns the queue their batches
+/// go to: drive the request's execution with it.
+pub fn register(request: Request, db: &DatabaseConnection) -> (Request, Batches) {
+    let (queue, batches) = mpsc::unbounded_channel::<BoxFuture<'static, ()>>();
+    let mut request = request;
+    macro_rules! add {
+        ($($fetch:ty),+ $(,)?) => {
+            $({
+                let queue = queue.clone();
+                let loader = DbLoader::<$fetch> { db: db.clone(), question: PhantomData };
+                request = request.data(
+                    DataLoader::new(loader, move |batch| {
+                        // The receiver is gone only once the request has finished.
+                        let _ = queue.send(batch);
+                    })
+                    .delay(Duration::ZERO),
+                );
+            })+
+        };
+    }
+    add!(
+        ActorById,
+        PlaceById,
+        SourceById,
+        ProposalById,
+        ProvisionById,
+        PositionById,
+        AffiliationById,
+        CitationById,
+        ParticipantById,
+        RelationById,
+        EventProposalById,
+        PartyById,
+        AliasesByActor,
+        AffiliationsByActor,
+        AffiliationsByTarget,
+        PlacesByParent,
+        ParticipantsByEvent,
+        RelationsFromEvent,
+        RelationsToEvent,
+        ProposalLinksByEvent,
+        EventLinksByProposal,
+        PartiesByProposal,
+        ProvisionsByProposal,
+        PositionsByProposal,
+        PositionsByProvision,
+        PositionsByActor,
+        PositionsByStatement,
+        EventById,
+        CitationsByRecord,
+        EventCountsByActor,
+        EventPagesByActor,
+    );
+    (request, Batches(batches))
 }

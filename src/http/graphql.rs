@@ -208,10 +208,8 @@ fn selects_non_query(query: &str, operation_name: Option<&str>) -> bool {
 }
 
 async fn execute(state: &AppState, request: Request, media: MediaType) -> Response {
-    let response = state
-        .schema
-        .execute(loaders::register(request, &state.db))
-        .await;
+    let (request, batches) = loaders::register(request, &state.db);
+    let response = batches.drive(state.schema.execute(request)).await;
     // Errors raised before execution carry no path; field errors always do.
     let failed_before_execution = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()

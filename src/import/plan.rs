@@ -513,6 +513,15 @@ impl Planner<'_> {
                     &provision_path,
                 );
             }
+            self.plan.search.push(SearchDocument {
+                record_id: id,
+                record_kind: "proposal",
+                title: proposal.title.clone(),
+                body: join_text(
+                    std::iter::once(proposal.summary.as_deref())
+                        .chain(proposal.provisions.iter().map(|p| Some(p.text.as_str()))),
+                ),
+            });
         }
     }
 

@@ -6,4 +6,6 @@ mod helpers;
 mod graphql_actors;
 mod import;
 mod migrations;
+mod read_api;
 mod schema_files;
+mod statement_counts;
