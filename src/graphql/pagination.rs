@@ -6,8 +6,9 @@
 //! their cursor string only when `cursor` is selected, and `totalCount` runs its COUNT
 //! only when selected.
 
-use async_graphql::connection::{Connection, CursorType, Edge};
-use async_graphql::{Context, Object, OutputType, Result};
+use std::borrow::Cow;
+
+use async_graphql::{Context, Object, OutputType, Result, TypeName};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -61,20 +62,15 @@ pub struct Cursor {
     pub id: i64,
 }
 
-/// A cursor string that no list gave out.
-#[derive(Debug, thiserror::Error)]
-#[error("not a cursor")]
-pub struct InvalidCursor;
-
-impl CursorType for Cursor {
-    type Error = InvalidCursor;
-
-    fn decode_cursor(text: &str) -> Result<Self, Self::Error> {
-        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| InvalidCursor)?;
-        serde_json::from_slice(&bytes).map_err(|_| InvalidCursor)
+impl Cursor {
+    /// The cursor a string holds, or `None` when no list gave it out.
+    pub fn decode(text: &str) -> Option<Self> {
+        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+        serde_json::from_slice(&bytes).ok()
     }
 
-    fn encode_cursor(&self) -> String {
+    /// The opaque string clients see.
+    pub fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
     }
 }
@@ -128,7 +124,7 @@ impl Page {
         let decode =
             |name: &'static str, text: Option<String>| -> Result<Option<Cursor>, AppError> {
                 text.map(|text| {
-                    Cursor::decode_cursor(&text).map_err(|_| {
+                    Cursor::decode(&text).ok_or_else(|| {
                         AppError::bad_input(
                             name,
                             format!("`{name}` is not a cursor of this list: `{text}`"),
@@ -232,8 +228,110 @@ impl<T> Default for PageOf<T> {
     }
 }
 
-/// A connection whose nodes are `N`, with `totalCount`.
-pub type Conn<N> = Connection<Cursor, N, TotalCount>;
+/// One page of a list, Relay-style: its items with their cursors, and where the page
+/// stands in the list.
+pub struct Conn<N> {
+    edges: Vec<Edge<N>>,
+    has_previous: bool,
+    has_next: bool,
+    total: TotalCount,
+}
+
+impl<N: OutputType> TypeName for Conn<N> {
+    fn type_name() -> Cow<'static, str> {
+        Cow::Owned(format!("{}Connection", N::type_name()))
+    }
+}
+
+/// One page of a list, Relay-style: its items with their cursors, and where the page
+/// stands in the list.
+#[Object(name_type)]
+impl<N: OutputType> Conn<N> {
+    /// The items of the page, each with its cursor.
+    async fn edges(&self) -> &[Edge<N>] {
+        &self.edges
+    }
+
+    /// The items of the page, without cursors.
+    async fn nodes(&self) -> Vec<&N> {
+        self.edges.iter().map(|edge| &edge.node).collect()
+    }
+
+    /// Whether pages lie before and after this one, and the cursors at its ends.
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_previous_page: self.has_previous,
+            has_next_page: self.has_next,
+            start: self.edges.first().map(|edge| edge.cursor.clone()),
+            end: self.edges.last().map(|edge| edge.cursor.clone()),
+        }
+    }
+
+    /// How many items the list holds across all pages. Costs a count of the list: select
+    /// it only when it is shown.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        self.total.count(ctx).await
+    }
+}
+
+/// An item of a page, with its cursor.
+pub struct Edge<N> {
+    cursor: Cursor,
+    node: N,
+}
+
+impl<N: OutputType> TypeName for Edge<N> {
+    fn type_name() -> Cow<'static, str> {
+        Cow::Owned(format!("{}Edge", N::type_name()))
+    }
+}
+
+/// An item of a page, with its cursor.
+#[Object(name_type)]
+impl<N: OutputType> Edge<N> {
+    /// Where the item stands in the list: pass it as `after` or `before` to page on.
+    async fn cursor(&self) -> String {
+        self.cursor.encode()
+    }
+
+    /// The item.
+    async fn node(&self) -> &N {
+        &self.node
+    }
+}
+
+/// Whether pages lie before and after a page, and the cursors at its ends.
+pub struct PageInfo {
+    has_previous_page: bool,
+    has_next_page: bool,
+    start: Option<Cursor>,
+    end: Option<Cursor>,
+}
+
+/// Whether pages lie before and after a page, and the cursors at its ends.
+#[Object]
+impl PageInfo {
+    /// True when items lie before this page. Reading forwards from `after`, true without
+    /// looking: the item at `after` itself lies before.
+    async fn has_previous_page(&self) -> bool {
+        self.has_previous_page
+    }
+
+    /// True when items lie after this page.
+    async fn has_next_page(&self) -> bool {
+        self.has_next_page
+    }
+
+    /// The cursor of the page's first item.
+    async fn start_cursor(&self) -> Option<String> {
+        self.start.as_ref().map(Cursor::encode)
+    }
+
+    /// The cursor of the page's last item.
+    async fn end_cursor(&self) -> Option<String> {
+        self.end.as_ref().map(Cursor::encode)
+    }
+}
 
 /// Builds the connection of a page, mapping each row to its node.
 pub fn connection<T: Keyed, N: OutputType>(
@@ -241,14 +339,20 @@ pub fn connection<T: Keyed, N: OutputType>(
     total: TotalCount,
     mut node: impl FnMut(T) -> Result<N, AppError>,
 ) -> Result<Conn<N>, AppError> {
-    let mut connection =
-        Connection::with_additional_fields(page.has_previous, page.has_next, total);
-    connection.edges.reserve(page.rows.len());
+    let mut edges = Vec::with_capacity(page.rows.len());
     for row in page.rows {
         let cursor = row.cursor();
-        connection.edges.push(Edge::new(cursor, node(row)?));
+        edges.push(Edge {
+            cursor,
+            node: node(row)?,
+        });
     }
-    Ok(connection)
+    Ok(Conn {
+        edges,
+        has_previous: page.has_previous,
+        has_next: page.has_next,
+        total,
+    })
 }
 
 /// How to count a list's rows, run only when `totalCount` is selected.
@@ -261,11 +365,8 @@ pub enum TotalCount {
     ActorEvents(i64, ActorEvents),
 }
 
-#[Object]
 impl TotalCount {
-    /// How many items the list holds across all pages. Costs a count of the list: select
-    /// it only when it is shown.
-    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
+    async fn count(&self, ctx: &Context<'_>) -> Result<i64> {
         match self {
             TotalCount::Known(count) => Ok(*count),
             TotalCount::ActorEvents(actor, which) => {
@@ -275,10 +376,9 @@ impl TotalCount {
             }
             TotalCount::Query(statement) => {
                 let db = ctx.data::<DatabaseConnection>()?;
-                let count = crate::db::count(db, statement.clone())
+                Ok(crate::db::count(db, statement.clone())
                     .await
-                    .map_err(AppError::from)?;
-                Ok(count)
+                    .map_err(AppError::from)?)
             }
         }
     }
@@ -294,10 +394,8 @@ mod tests {
             key: SortKey::Text("Putin".into()),
             id: 7,
         };
-        assert_eq!(
-            Cursor::decode_cursor(&cursor.encode_cursor()).unwrap(),
-            cursor
-        );
+        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        assert_eq!(Cursor::decode("not a cursor"), None);
     }
 
     #[test]

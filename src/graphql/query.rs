@@ -154,6 +154,8 @@ async fn event_page<N: async_graphql::OutputType>(
     )?)
 }
 
+/// Entry points for reading the data set. Lists are Relay connections: page with
+/// `first`/`after` or `last`/`before` (at most 100 a page, 20 by default).
 #[Object]
 impl Query {
     /// The record with this global id, of any type; null when none has it.

@@ -24,6 +24,8 @@ impl From<actor::Model> for Actor {
     }
 }
 
+/// A person, state, government body, organization, media outlet, group of actors or
+/// armed force that takes part in events, makes statements or takes positions.
 #[Object]
 impl Actor {
     /// Globally unique, opaque id.
@@ -136,6 +138,7 @@ impl From<affiliation::Model> for Affiliation {
     }
 }
 
+/// A tie from one actor to another ("Sergei Lavrov is Foreign Minister of Russia").
 #[Object]
 impl Affiliation {
     /// Globally unique, opaque id.

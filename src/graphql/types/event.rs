@@ -335,7 +335,9 @@ macro_rules! event_object {
     };
 }
 
-event_object!(Meeting {
+event_object!(
+    /// A meeting, call or visit.
+    Meeting {
     /// The form of the meeting.
     async fn format(&self) -> MeetingFormat {
         self.format
@@ -357,7 +359,9 @@ event_object!(Meeting {
     }
 });
 
-event_object!(Statement {
+event_object!(
+    /// Something an actor said or wrote: a quote, a paraphrase, a readout, an accusation.
+    Statement {
     /// Who spoke or wrote.
     async fn speaker(&self, ctx: &Context<'_>) -> Result<Actor> {
         required::<ActorById, _>(ctx, self.speaker_id).await
@@ -410,7 +414,9 @@ event_object!(Statement {
     }
 });
 
-event_object!(MilitaryEvent {
+event_object!(
+    /// A strike, attack, assault or capture.
+    MilitaryEvent {
     /// What kind of action it was.
     async fn kind(&self) -> MilitaryEventKind {
         self.kind
@@ -470,6 +476,7 @@ impl From<event_participant::Model> for Participant {
     }
 }
 
+/// An actor's part in an event.
 #[Object]
 impl Participant {
     /// Globally unique, opaque id.
@@ -510,6 +517,8 @@ impl From<event_relation::Model> for EventRelation {
     }
 }
 
+/// A relation between two events: "`from` KIND `to`", such as a readout that is an
+/// account of a call, or a meeting that follows another.
 #[Object]
 impl EventRelation {
     /// Globally unique, opaque id.
@@ -551,6 +560,7 @@ impl From<event_proposal::Model> for EventProposalLink {
     }
 }
 
+/// A link between an event and a proposal.
 #[Object]
 impl EventProposalLink {
     /// Globally unique, opaque id.

@@ -36,6 +36,8 @@ pub struct Time {
     pub note: Option<String>,
 }
 
+/// A time as a source gives it: an instant in UTC, how precisely it is known, and the
+/// words the source used.
 #[Object]
 impl Time {
     /// The instant, in RFC 3339 UTC; exact only to `precision` (a `DAY` is that day's

@@ -17,6 +17,7 @@ impl From<place::Model> for Place {
     }
 }
 
+/// A venue, city, village, region, country or area, within its parent place.
 #[Object]
 impl Place {
     /// Globally unique, opaque id.

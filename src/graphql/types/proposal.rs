@@ -22,6 +22,7 @@ impl From<proposal::Model> for Proposal {
     }
 }
 
+/// A peace plan, ceasefire, request, demand or guarantee put by some actors to others.
 #[Object]
 impl Proposal {
     /// Globally unique, opaque id.
@@ -134,6 +135,7 @@ impl From<proposal_party::Model> for ProposalParty {
     }
 }
 
+/// An actor's part in a proposal.
 #[Object]
 impl ProposalParty {
     /// Globally unique, opaque id.
@@ -171,6 +173,7 @@ impl From<provision::Model> for Provision {
     }
 }
 
+/// One term of a proposal, or one the source says it leaves out.
 #[Object]
 impl Provision {
     /// Globally unique, opaque id.
@@ -223,6 +226,7 @@ impl From<position::Model> for Position {
     }
 }
 
+/// An actor's stance on a proposal or one of its provisions, and the statement it rests on.
 #[Object]
 impl Position {
     /// Globally unique, opaque id.

@@ -20,6 +20,7 @@ pub struct SearchHit {
     pub result: SearchResult,
 }
 
+/// One search match and how well it matches.
 #[Object]
 impl SearchHit {
     /// Relevance: higher matches better. Comparable within one search only.

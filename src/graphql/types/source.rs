@@ -17,6 +17,7 @@ impl From<source::Model> for Source {
     }
 }
 
+/// A source document: a news report, readout or transcript that records are cited to.
 #[Object]
 impl Source {
     /// Globally unique, opaque id.
@@ -82,6 +83,7 @@ impl From<citation::Model> for Citation {
     }
 }
 
+/// The exact words of a source that support a record.
 #[Object]
 impl Citation {
     /// Globally unique, opaque id.
