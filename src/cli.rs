@@ -5,7 +5,7 @@ use migration::{Migrator, MigratorTrait};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{Cli, Command, MigrateAction};
-use crate::{db, graphql, http, import, seeds};
+use crate::{db, generate, graphql, http, import, seeds};
 
 /// Runs `cli`'s command; `serve` when none is given.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -29,6 +29,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate { action } => {
             let db = connect(&cli.database).await?;
             migrate(&db, action).await
+        }
+        Command::Generate(args) => {
+            let db = connect(&cli.database).await?;
+            db::migrate(&db).await.context("migrating the database")?;
+            let scale = generate::Scale::times(args.scale);
+            let seconds = generate::generate(&db, scale, args.seed).await?;
+            println!("generated {scale} in {seconds:.1} s");
+            Ok(())
         }
         Command::Import(args) => {
             let db = connect(&cli.database).await?;

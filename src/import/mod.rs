@@ -102,6 +102,20 @@ pub async fn import_files(
     import_plans(db, plans, body_text.is_some()).await
 }
 
+/// Imports documents built in memory (named by `name` in messages), in one transaction,
+/// with the same checks as files.
+pub async fn import_documents(
+    db: &DatabaseConnection,
+    name: &Path,
+    documents: &[Document],
+) -> Result<ImportSummary, ImportError> {
+    let mut plans = Vec::with_capacity(documents.len());
+    for document in documents {
+        plans.push(plan::plan(name, document, None).map_err(ImportError::Rejected)?);
+    }
+    import_plans(db, plans, false).await
+}
+
 /// Writes checked plans in one transaction, after checking their references to records
 /// of earlier imports.
 async fn import_plans(

@@ -5,7 +5,7 @@
 //! [`ExternalRef`]s, which the importer checks against the database inside its
 //! transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use sea_orm::{ActiveEnum, Set};
@@ -116,6 +116,7 @@ pub fn plan(file: &Path, doc: &Document, body: Option<&str>) -> Result<Plan, Vec
         source_slug: &doc.source.slug,
         source_id: record_id("source", &[&doc.source.slug]),
         declared: HashMap::new(),
+        participant_ids: HashSet::new(),
         plan: Plan {
             file: file.to_path_buf(),
             ..Plan::default()
@@ -145,6 +146,8 @@ struct Planner<'a> {
     /// Slugs declared by this document, per kind, with the path that declared them and,
     /// for events, their kind.
     declared: HashMap<(RefKind, String), (String, Option<EventKind>)>,
+    /// Ids of the participations planned so far, to refuse the same one twice.
+    participant_ids: HashSet<i64>,
     plan: Plan,
     rejections: Vec<Rejection>,
 }
@@ -427,10 +430,10 @@ impl Planner<'_> {
             self.cite(CitedRecord::Place, id, &place.citations, &path);
         }
         // Parents first, so each row's foreign key is satisfied when it is written.
-        let mut written: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let mut written: HashSet<String> = HashSet::new();
         while !rows.is_empty() {
             let before = rows.len();
-            let declared_here: std::collections::HashSet<String> =
+            let declared_here: HashSet<String> =
                 rows.iter().map(|(_, slug, _)| slug.clone()).collect();
             let (ready, waiting): (Vec<_>, Vec<_>) =
                 rows.into_iter().partition(|(parent, _, _)| {
@@ -696,7 +699,7 @@ impl Planner<'_> {
         let actor_id = self.reference(RefKind::Actor, actor, format!("{path}.actor"));
         let role_name = role.to_value();
         let id = record_id("event_participant", &[&event.slug, actor, &role_name]);
-        if self.plan.participants.iter().any(|p| p.id.as_ref() == &id) {
+        if !self.participant_ids.insert(id) {
             self.reject(
                 path,
                 format!("`{actor}` is already a {role_name} participant of this event"),

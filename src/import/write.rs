@@ -1,6 +1,6 @@
 //! Writes a checked plan: reference checks against earlier imports, then upserts by id.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -26,8 +26,10 @@ pub async fn missing_references<C: ConnectionTrait>(
     for reference in &plan.external {
         wanted.entry(reference.kind).or_default().push(reference.id);
     }
-    let mut found: HashMap<RefKind, Vec<i64>> = HashMap::new();
-    for (kind, ids) in wanted {
+    let mut found: HashMap<RefKind, HashSet<i64>> = HashMap::new();
+    for (kind, mut ids) in wanted {
+        ids.sort_unstable();
+        ids.dedup();
         let existing = match kind {
             RefKind::Actor => {
                 existing_ids::<actor::Entity, _>(db, actor::Column::Id, ids, None).await?
@@ -50,7 +52,7 @@ pub async fn missing_references<C: ConnectionTrait>(
                 existing_ids::<provision::Entity, _>(db, provision::Column::Id, ids, None).await?
             }
         };
-        found.insert(kind, existing);
+        found.insert(kind, existing.into_iter().collect());
     }
     Ok(plan
         .external
@@ -134,25 +136,61 @@ async fn write_search<C: ConnectionTrait>(
     documents: &[SearchDocument],
 ) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
+    if documents.is_empty() {
+        return Ok(());
+    }
+    if backend != DbBackend::Sqlite {
+        // One statement per document set: the rows travel as four arrays, so the server
+        // parses one short statement instead of thousands of placeholders.
+        let mut upsert = Sql::new(backend);
+        upsert.push(
+            "INSERT INTO search_documents (record_id, record_kind, title, body) \
+             SELECT * FROM unnest(",
+        );
+        upsert
+            .bind(documents.iter().map(|d| d.record_id).collect::<Vec<i64>>())
+            .push("::BIGINT[], ");
+        upsert
+            .bind(
+                documents
+                    .iter()
+                    .map(|d| d.record_kind.to_owned())
+                    .collect::<Vec<String>>(),
+            )
+            .push("::TEXT[], ");
+        upsert
+            .bind(
+                documents
+                    .iter()
+                    .map(|d| d.title.clone())
+                    .collect::<Vec<String>>(),
+            )
+            .push("::TEXT[], ");
+        upsert
+            .bind(
+                documents
+                    .iter()
+                    .map(|d| d.body.clone())
+                    .collect::<Vec<String>>(),
+            )
+            .push("::TEXT[])");
+        upsert.push(
+            " ON CONFLICT (record_id) DO UPDATE SET record_kind = excluded.record_kind, \
+             title = excluded.title, body = excluded.body",
+        );
+        db.execute_raw(upsert.build()).await?;
+        return Ok(());
+    }
     for chunk in documents.chunks(ROWS_PER_STATEMENT / 4) {
-        if backend == DbBackend::Sqlite {
-            // FTS5 tables have no upsert: delete the old documents, then insert.
-            let ids: Vec<i64> = chunk.iter().map(|d| d.record_id).collect();
-            let mut delete = Sql::new(backend);
-            delete
-                .push("DELETE FROM search_documents WHERE rowid")
-                .in_ids(&ids);
-            db.execute_raw(delete.build()).await?;
-        }
+        // FTS5 tables have no upsert: delete the old documents, then insert.
+        let ids: Vec<i64> = chunk.iter().map(|d| d.record_id).collect();
+        let mut delete = Sql::new(backend);
+        delete
+            .push("DELETE FROM search_documents WHERE rowid")
+            .in_ids(&ids);
+        db.execute_raw(delete.build()).await?;
         let mut insert = Sql::new(backend);
-        let id_column = if backend == DbBackend::Sqlite {
-            "rowid"
-        } else {
-            "record_id"
-        };
-        insert.push(&format!(
-            "INSERT INTO search_documents ({id_column}, record_kind, title, body) VALUES "
-        ));
+        insert.push("INSERT INTO search_documents (rowid, record_kind, title, body) VALUES ");
         for (i, document) in chunk.iter().enumerate() {
             insert.push(if i == 0 { "(" } else { ", (" });
             insert
@@ -165,12 +203,6 @@ async fn write_search<C: ConnectionTrait>(
                 .push(", ")
                 .bind(document.body.as_str())
                 .push(")");
-        }
-        if backend != DbBackend::Sqlite {
-            insert.push(
-                " ON CONFLICT (record_id) DO UPDATE SET record_kind = excluded.record_kind, \
-                 title = excluded.title, body = excluded.body",
-            );
         }
         db.execute_raw(insert.build()).await?;
     }

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod generate;
 mod graphql_actors;
 mod import;
 mod migrations;
