@@ -36,9 +36,27 @@ impl MediaType {
             MediaType::Json => "application/json; charset=utf-8",
         })
     }
+
+    fn essence(self) -> &'static str {
+        match self {
+            MediaType::GraphqlResponseJson => "application/graphql-response+json",
+            MediaType::Json => "application/json",
+        }
+    }
+
+    /// The status of a well-formed request that cannot run (parse, validation or
+    /// variable errors): 400 in `application/graphql-response+json`; 200 in
+    /// `application/json`, whose clients read errors from the body.
+    fn request_error_status(self) -> StatusCode {
+        match self {
+            MediaType::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+            MediaType::Json => StatusCode::OK,
+        }
+    }
 }
 
-/// The parameters of one GraphQL request, from a JSON body.
+/// The parameters of one GraphQL request, from a JSON body. Request `extensions` are
+/// accepted and ignored: no extension is supported yet.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Params {
@@ -47,9 +65,6 @@ struct Params {
     operation_name: Option<String>,
     #[serde(default)]
     variables: Option<serde_json::Value>,
-    #[serde(default)]
-    #[allow(dead_code)]
-    extensions: Option<serde_json::Value>,
 }
 
 /// `POST /graphql`.
@@ -95,7 +110,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         Ok(request) => request,
         Err(message) => return request_error(StatusCode::BAD_REQUEST, media, &message),
     };
-    execute(&state, request, media).await
+    execute(&state, request, media, Method::Post).await
 }
 
 /// `GET /graphql`: queries only.
@@ -138,22 +153,11 @@ pub async fn get(
         };
     let operation_name = param("operationName");
     let query = param("query").map(serde_json::Value::String);
-    let request = match build_request(query, operation_name.clone(), variables) {
+    let request = match build_request(query, operation_name, variables) {
         Ok(request) => request,
         Err(message) => return request_error(StatusCode::BAD_REQUEST, media, &message),
     };
-    if selects_non_query(&request.query, operation_name.as_deref()) {
-        let mut response = request_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            media,
-            "only queries may be sent with GET; send mutations with POST",
-        );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return response;
-    }
-    execute(&state, request, media).await
+    execute(&state, request, media, Method::Get).await
 }
 
 /// `GET /`: GraphiQL, opened on a query over the seed data.
@@ -187,39 +191,99 @@ fn build_request(
     Ok(request)
 }
 
-/// True when the operation `query` would run is a mutation or subscription. A query
-/// that does not parse is left to execution, which reports the syntax error.
-fn selects_non_query(query: &str, operation_name: Option<&str>) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(query) else {
-        return false;
-    };
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(operation), _) => Some(&operation.node.ty),
-        (DocumentOperations::Multiple(operations), Some(name)) => {
-            operations.get(name).map(|operation| &operation.node.ty)
-        }
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations
-            .values()
-            .next()
-            .map(|operation| &operation.node.ty),
-        (DocumentOperations::Multiple(_), None) => None,
-    };
-    operation.is_some_and(|ty| *ty != OperationType::Query)
+/// The HTTP method a request came by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
 }
 
-async fn execute(state: &AppState, request: Request, media: MediaType) -> Response {
+/// Checks what GraphQL leaves to HTTP before the request runs: a GET may only select a
+/// query, and every non-null variable without a default must be given (the spec makes a
+/// failed variable coercion a request error, which async-graphql would only report once
+/// a field reads the variable). The parsed document stays cached in `request`, so the
+/// query is parsed once. A document that does not parse, or names no usable operation,
+/// is left to execution, which reports it. Returns the refusal, if any.
+fn check_before_execution(
+    request: &mut Request,
+    media: MediaType,
+    method: Method,
+) -> Option<Response> {
+    let operation_name = request.operation_name.clone();
+    let variables = request.variables.clone();
+    let Ok(document) = request.parsed_query() else {
+        return None;
+    };
+    let operation = match (&document.operations, operation_name.as_deref()) {
+        (DocumentOperations::Single(operation), _) => &operation.node,
+        (DocumentOperations::Multiple(operations), Some(name)) => match operations.get(name) {
+            Some(operation) => &operation.node,
+            None => return None,
+        },
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            match operations.values().next() {
+                Some(operation) => &operation.node,
+                None => return None,
+            }
+        }
+        (DocumentOperations::Multiple(_), None) => return None,
+    };
+    if method == Method::Get && operation.ty != OperationType::Query {
+        let mut response = request_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media,
+            "only queries may be sent with GET; send mutations with POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return Some(response);
+    }
+    let missing = operation.variable_definitions.iter().find(|definition| {
+        let definition = &definition.node;
+        !definition.var_type.node.nullable
+            && definition.default_value.is_none()
+            && variables
+                .get(&definition.name.node)
+                .is_none_or(|value| *value == async_graphql::Value::Null)
+    });
+    if let Some(definition) = missing {
+        let definition = &definition.node;
+        let message = format!(
+            "variable `${}` of type `{}` is required and was not given a value",
+            definition.name.node, definition.var_type.node
+        );
+        return Some(request_error(media.request_error_status(), media, &message));
+    }
+    None
+}
+
+async fn execute(
+    state: &AppState,
+    mut request: Request,
+    media: MediaType,
+    method: Method,
+) -> Response {
+    if let Some(response) = check_before_execution(&mut request, media, method) {
+        return response;
+    }
     let (request, batches) = loaders::register(request, &state.db);
     let response = batches.drive(state.schema.execute(request)).await;
-    // Errors raised before execution carry no path; field errors always do.
+    // Errors raised before execution carry no path; field errors always do. Such a
+    // response has no `data` entry at all, as the GraphQL spec asks.
     let failed_before_execution = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|error| error.path.is_empty());
-    let status = if media == MediaType::GraphqlResponseJson && failed_before_execution {
-        StatusCode::BAD_REQUEST
+    let (status, body) = if failed_before_execution {
+        let mut body = json!({ "errors": response.errors });
+        if !response.extensions.is_empty() {
+            body["extensions"] = json!(response.extensions);
+        }
+        (media.request_error_status(), serde_json::to_vec(&body))
     } else {
-        StatusCode::OK
+        (StatusCode::OK, serde_json::to_vec(&response))
     };
-    match serde_json::to_vec(&response) {
+    match body {
         Ok(body) => (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response(),
         Err(error) => {
             tracing::error!(%error, "cannot serialize a GraphQL response");
@@ -264,45 +328,61 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
         })
 }
 
-/// The media type to answer in, from `Accept`: the acceptable one with the highest
-/// quality, `application/graphql-response+json` on ties, wildcards and no header.
+/// The media type to answer in, from `Accept` (RFC 9110, section 12.5.1): each of ours
+/// takes the quality of the most specific range that matches it (`type/subtype` over
+/// `type/*` over `*/*`), so `application/json;q=0, */*` still refuses JSON. The one with
+/// the highest non-zero quality wins, `application/graphql-response+json` on ties and
+/// when no `Accept` is sent.
 fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
     let Some(accept) = headers.get(header::ACCEPT) else {
         return Some(MediaType::GraphqlResponseJson);
     };
-    let accept = accept.to_str().unwrap_or_default();
-    let mut best: Option<(f32, MediaType)> = None;
-    for range in accept.split(',') {
-        let mut parts = range.split(';').map(str::trim);
-        let essence = parts.next().unwrap_or_default().to_ascii_lowercase();
-        let quality = parts
-            .filter_map(|param| param.strip_prefix("q="))
-            .find_map(|q| q.parse::<f32>().ok())
-            .unwrap_or(1.0);
-        let media = match essence.as_str() {
-            "application/graphql-response+json" | "application/*" | "*/*" => {
-                MediaType::GraphqlResponseJson
+    let ranges: Vec<(String, f32)> = accept
+        .to_str()
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|range| {
+            let mut parts = range.split(';').map(str::trim);
+            let essence = parts.next()?.to_ascii_lowercase();
+            let quality = parts
+                .filter_map(|param| param.strip_prefix("q=").or(param.strip_prefix("Q=")))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            Some((essence, quality))
+        })
+        .collect();
+    let quality = |media: MediaType| -> f32 {
+        let essence = media.essence();
+        let type_wildcard = format!("{}/*", essence.split('/').next().unwrap_or_default());
+        let specificity = |range: &str| {
+            if range == essence {
+                Some(2)
+            } else if range == type_wildcard {
+                Some(1)
+            } else if range == "*/*" {
+                Some(0)
+            } else {
+                None
             }
-            "application/json" => MediaType::Json,
-            _ => continue,
         };
-        if quality <= 0.0 {
-            continue;
-        }
-        let better = match best {
-            None => true,
-            Some((q, current)) => {
-                quality > q
-                    || (quality == q
-                        && current == MediaType::Json
-                        && media == MediaType::GraphqlResponseJson)
-            }
-        };
-        if better {
-            best = Some((quality, media));
-        }
-    }
-    best.map(|(_, media)| media)
+        ranges
+            .iter()
+            .filter_map(|(range, q)| specificity(range).map(|s| (s, *q)))
+            .max_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
+            .map_or(0.0, |(_, q)| q)
+    };
+    [MediaType::GraphqlResponseJson, MediaType::Json]
+        .into_iter()
+        .map(|media| (quality(media), media))
+        .filter(|(q, _)| *q > 0.0)
+        .fold(
+            None,
+            |best: Option<(f32, MediaType)>, candidate| match best {
+                Some(best) if best.0 >= candidate.0 => Some(best),
+                _ => Some(candidate),
+            },
+        )
+        .map(|(_, media)| media)
 }
 
 /// 406, for an `Accept` that allows none of our media types.

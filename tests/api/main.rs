@@ -5,6 +5,7 @@ mod helpers;
 
 mod generate;
 mod graphql_actors;
+mod http_transport;
 mod import;
 mod migrations;
 mod read_api;
