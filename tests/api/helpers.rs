@@ -1,7 +1,8 @@
 //! Test databases on both backends, the seed, and requests through the real router.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -235,6 +236,25 @@ pub async fn graphql(
         .body(Body::from(body))
         .expect("a request");
     send(db, request).await
+}
+
+/// Runs `query` through the router on a connection that counts the SQL statements it
+/// sends; asserts the answer has no errors and returns the count and the data.
+pub async fn count_statements(
+    db: &DatabaseConnection,
+    query: &str,
+    variables: Value,
+) -> (usize, Value) {
+    let counter = Arc::new(AtomicUsize::new(0));
+    let mut counting = db.clone();
+    let seen = Arc::clone(&counter);
+    counting.set_metric_callback(move |_| {
+        seen.fetch_add(1, Ordering::SeqCst);
+    });
+    let (status, body) = graphql(&counting, query, variables).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("errors").is_none(), "{body}");
+    (counter.load(Ordering::SeqCst), body["data"].clone())
 }
 
 /// Sends `request` through the real router; returns the status and JSON body.

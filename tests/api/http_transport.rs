@@ -145,112 +145,69 @@ fn assert_errors_without_data(body: &Value) {
 
 // Response media types, from `Accept`.
 
-#[tokio::test]
-async fn post_answers_graphql_response_json_when_it_is_accepted() {
-    let test_db = TestDb::sqlite().await;
-    let db = test_db.seeded().await;
-    let reply = call(
-        db,
-        post_json(GRAPHQL_RESPONSE_JSON, &json!({ "query": ACTORS })),
-    )
-    .await;
-    reply.assert(StatusCode::OK, GRAPHQL_RESPONSE_JSON);
-    let body = reply.json();
-    assert_eq!(
-        body["data"]["actors"]["nodes"]
-            .as_array()
-            .expect("nodes")
-            .len(),
-        2,
-        "{body}"
-    );
-    assert!(body.get("errors").is_none(), "{body}");
-}
+/// `Accept` headers and the media type each must be answered in; `None` means 406.
+/// RFC 9110 §12.5.1: the most specific matching range sets a media type's quality, so
+/// `q=0` on one of ours is not undone by `*/*`.
+const NEGOTIATION: &[(Option<&str>, Option<&str>)] = &[
+    (Some(GRAPHQL_RESPONSE_JSON), Some(GRAPHQL_RESPONSE_JSON)),
+    (Some(JSON), Some(JSON)),
+    (None, Some(GRAPHQL_RESPONSE_JSON)),
+    (Some("*/*"), Some(GRAPHQL_RESPONSE_JSON)),
+    (Some("application/*"), Some(GRAPHQL_RESPONSE_JSON)),
+    (
+        Some("application/json, application/graphql-response+json"),
+        Some(GRAPHQL_RESPONSE_JSON),
+    ),
+    (
+        Some("application/json;q=0.9, application/graphql-response+json;q=0.5"),
+        Some(JSON),
+    ),
+    (
+        Some("application/json; q=0.5, application/graphql-response+json; q=0.9"),
+        Some(GRAPHQL_RESPONSE_JSON),
+    ),
+    (
+        Some("application/graphql-response+json;q=0, application/json;q=0.1"),
+        Some(JSON),
+    ),
+    (
+        Some("application/graphql-response+json;q=0, */*"),
+        Some(JSON),
+    ),
+    (
+        Some("application/json;q=0, application/*;q=0.2"),
+        Some(GRAPHQL_RESPONSE_JSON),
+    ),
+    (Some("application/json;q=0"), None),
+    (Some("text/html"), None),
+    (Some("text/html, image/*"), None),
+];
 
 #[tokio::test]
-async fn post_answers_json_when_only_json_is_accepted() {
+async fn post_answers_in_the_media_type_accept_prefers() {
     let test_db = TestDb::sqlite().await;
     let db = test_db.seeded().await;
-    let reply = call(db, post_json(JSON, &json!({ "query": ACTORS }))).await;
-    reply.assert(StatusCode::OK, JSON);
-    assert!(reply.json()["data"]["actors"]["nodes"].is_array());
-}
-
-#[tokio::test]
-async fn no_accept_header_answers_graphql_response_json() {
-    let test_db = TestDb::sqlite().await;
-    let db = test_db.seeded().await;
-    let body = json!({ "query": ACTORS }).to_string();
-    let reply = call(db, post(Some(JSON), None, body)).await;
-    reply.assert(StatusCode::OK, GRAPHQL_RESPONSE_JSON);
-}
-
-#[tokio::test]
-async fn a_wildcard_accept_answers_graphql_response_json() {
-    let test_db = TestDb::sqlite().await;
-    let db = test_db.seeded().await;
-    for accept in ["*/*", "application/*"] {
-        let reply = call(db, post_json(accept, &json!({ "query": ACTORS }))).await;
-        reply.assert(StatusCode::OK, GRAPHQL_RESPONSE_JSON);
+    for &(accept, expected) in NEGOTIATION {
+        let body = json!({ "query": ACTORS }).to_string();
+        let reply = call(db, post(Some(JSON), accept, body)).await;
+        let context = format!("Accept: {accept:?}");
+        match expected {
+            Some(media_type) => {
+                assert_eq!(reply.status, StatusCode::OK, "{context}: {}", reply.text());
+                assert_media_type(reply.content_type(), media_type);
+                let body = reply.json();
+                let nodes = body["data"]["actors"]["nodes"].as_array();
+                assert_eq!(nodes.map(Vec::len), Some(2), "{context}: {body}");
+                assert!(body.get("errors").is_none(), "{context}: {body}");
+            }
+            None => {
+                reply.assert(StatusCode::NOT_ACCEPTABLE, JSON);
+                let body = reply.json();
+                assert_errors_without_data(&body);
+                assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_ACCEPTABLE");
+            }
+        }
     }
-}
-
-#[tokio::test]
-async fn both_media_types_at_equal_quality_answer_graphql_response_json() {
-    let test_db = TestDb::sqlite().await;
-    let db = test_db.seeded().await;
-    let accept = "application/json, application/graphql-response+json";
-    let reply = call(db, post_json(accept, &json!({ "query": ACTORS }))).await;
-    reply.assert(StatusCode::OK, GRAPHQL_RESPONSE_JSON);
-}
-
-#[tokio::test]
-async fn the_media_type_of_higher_quality_wins() {
-    let test_db = TestDb::sqlite().await;
-    let db = test_db.seeded().await;
-    let accept = "application/json;q=0.9, application/graphql-response+json;q=0.5";
-    let reply = call(db, post_json(accept, &json!({ "query": ACTORS }))).await;
-    reply.assert(StatusCode::OK, JSON);
-    let accept = "application/json; q=0.5, application/graphql-response+json; q=0.9";
-    let reply = call(db, post_json(accept, &json!({ "query": ACTORS }))).await;
-    reply.assert(StatusCode::OK, GRAPHQL_RESPONSE_JSON);
-}
-
-#[tokio::test]
-async fn a_media_type_of_quality_zero_is_not_acceptable() {
-    let test_db = TestDb::sqlite().await;
-    let db = test_db.seeded().await;
-    let accept = "application/graphql-response+json;q=0, application/json;q=0.1";
-    let reply = call(db, post_json(accept, &json!({ "query": ACTORS }))).await;
-    reply.assert(StatusCode::OK, JSON);
-    let reply = call(
-        db,
-        post_json("application/json;q=0", &json!({ "query": ACTORS })),
-    )
-    .await;
-    assert_eq!(reply.status, StatusCode::NOT_ACCEPTABLE, "{}", reply.text());
-}
-
-/// RFC 9110 §12.5.1: a more specific media range overrides a less specific one, so
-/// `q=0` on `application/graphql-response+json` is not undone by `*/*`.
-#[tokio::test]
-async fn a_refused_media_type_is_not_brought_back_by_a_wildcard() {
-    let test_db = TestDb::sqlite().await;
-    let db = test_db.seeded().await;
-    let accept = "application/graphql-response+json;q=0, */*";
-    let reply = call(db, post_json(accept, &json!({ "query": ACTORS }))).await;
-    reply.assert(StatusCode::OK, JSON);
-}
-
-#[tokio::test]
-async fn an_accept_allowing_neither_media_type_is_406() {
-    let test_db = TestDb::sqlite().await;
-    let db = test_db.seeded().await;
-    let reply = call(db, post_json("text/html", &json!({ "query": ACTORS }))).await;
-    reply.assert(StatusCode::NOT_ACCEPTABLE, JSON);
-    let body = reply.json();
-    assert_errors_without_data(&body);
-    assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_ACCEPTABLE");
 }
 
 #[tokio::test]

@@ -1,12 +1,9 @@
 //! The SQL statements one request runs depend on the query's shape, not on how many rows
 //! come back: every relation loads through a batched loader.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use serde_json::{Value, json};
 
-use crate::helpers::{graphql, write_document};
+use crate::helpers::{count_statements, write_document};
 use crate::on_both_backends;
 
 /// A document of `count` meetings, each with three of the seed's actors.
@@ -39,20 +36,6 @@ fn many_meetings(count: usize) -> Value {
     json!({ "source": { "slug": "synthetic-meetings", "title": "Synthetic meetings for statement counts" }, "events": meetings })
 }
 
-/// Runs `query` on a connection that counts statements; returns the count and the data.
-async fn count_statements(db: &sea_orm::DatabaseConnection, query: &str) -> (usize, Value) {
-    let counter = Arc::new(AtomicUsize::new(0));
-    let mut counting = db.clone();
-    let seen = Arc::clone(&counter);
-    counting.set_metric_callback(move |_| {
-        seen.fetch_add(1, Ordering::SeqCst);
-    });
-    let (status, body) = graphql(&counting, query, json!({})).await;
-    assert_eq!(status, 200, "{body}");
-    assert!(body.get("errors").is_none(), "{body}");
-    (counter.load(Ordering::SeqCst), body["data"].clone())
-}
-
 fn meetings_query(first: usize) -> String {
     format!(
         "{{ meetings(first: {first}) {{ nodes {{ title participants {{ role actor {{ name affiliations {{ role of {{ name }} }} }} }} }} }} }}"
@@ -66,8 +49,8 @@ on_both_backends! {
         let file = write_document(dir.path(), "meetings.json", &many_meetings(120));
         communique::import::import_files(db, &[file], None).await.expect("import the meetings");
 
-        let (small, small_data) = count_statements(db, &meetings_query(5)).await;
-        let (large, large_data) = count_statements(db, &meetings_query(100)).await;
+        let (small, small_data) = count_statements(db, &meetings_query(5), json!({})).await;
+        let (large, large_data) = count_statements(db, &meetings_query(100), json!({})).await;
         assert_eq!(small_data["meetings"]["nodes"].as_array().map(Vec::len), Some(5));
         assert_eq!(large_data["meetings"]["nodes"].as_array().map(Vec::len), Some(100));
         let participants = large_data["meetings"]["nodes"].as_array().expect("meetings").iter()
@@ -84,8 +67,8 @@ on_both_backends! {
         let query = |first: usize| format!(
             "{{ actors(first: {first}) {{ nodes {{ name statements(first: 2) {{ totalCount nodes {{ text }} }} }} }} }}"
         );
-        let (few, _) = count_statements(db, &query(2)).await;
-        let (many, data) = count_statements(db, &query(20)).await;
+        let (few, _) = count_statements(db, &query(2), json!({})).await;
+        let (many, data) = count_statements(db, &query(20), json!({})).await;
         assert_eq!(few, many, "statements must not grow with the number of actors");
         assert!(many <= 3, "{many} statements: actors, their statement pages, their counts");
         let pages = data["actors"]["nodes"].as_array().expect("actors");
