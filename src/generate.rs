@@ -481,5 +481,6 @@ pub async fn generate(
         };
         import_documents(db, name, &[document]).await?;
     }
+    crate::db::analyze(db).await?;
     Ok(started.elapsed().as_secs_f64())
 }

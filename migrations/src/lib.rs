@@ -11,6 +11,7 @@ mod m20251228_000002_create_events;
 mod m20251228_000003_create_proposals;
 mod m20251228_000004_create_citations;
 mod m20251228_000005_create_search_documents;
+mod m20251229_000006_event_time_on_actor_links;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251228_000003_create_proposals::Migration),
             Box::new(m20251228_000004_create_citations::Migration),
             Box::new(m20251228_000005_create_search_documents::Migration),
+            Box::new(m20251229_000006_event_time_on_actor_links::Migration),
         ]
     }
 }

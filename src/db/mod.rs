@@ -33,6 +33,13 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
+/// Refreshes the planner's statistics, so queries over freshly loaded rows take the
+/// indexes (PostgreSQL's autovacuum would do it only some time later; SQLite never).
+pub async fn analyze(db: &DatabaseConnection) -> Result<(), DbErr> {
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared("ANALYZE").await.map(drop)
+}
+
 /// Runs a `SELECT COUNT(*) AS n …` statement.
 pub async fn count(db: &DatabaseConnection, statement: sea_orm::Statement) -> Result<i64, DbErr> {
     use sea_orm::ConnectionTrait;

@@ -70,6 +70,16 @@ pub async fn load_one<F: Fetch>(
     Ok(loader.load_one(key).await?)
 }
 
+/// The values of `keys` through the request's loader for `F`, in one batch; keys
+/// without a value are missing from the map.
+pub async fn load_many<F: Fetch>(
+    ctx: &Context<'_>,
+    keys: impl IntoIterator<Item = F::Key>,
+) -> async_graphql::Result<HashMap<F::Key, F::Value>> {
+    let loader = ctx.data::<DataLoader<DbLoader<F>>>()?;
+    Ok(loader.load_many(keys).await?)
+}
+
 /// Rows by primary key.
 macro_rules! by_id {
     ($(#[$meta:meta])* $name:ident, $entity:ident) => {

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use super::error::AppError;
-use super::loaders::{ActorById, EventById, Fetch, PlaceById, ProposalById, SourceById, load_one};
+use super::loaders::{
+    ActorById, EventById, Fetch, PlaceById, ProposalById, SourceById, load_many, load_one,
+};
 use super::pagination::{Conn, Page, connection};
 use super::store::events::{EventQuery, EventRow};
 use super::store::{records, search};
@@ -456,13 +458,22 @@ impl Query {
         let page = Page::new(first, after, None, None)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let hits = search::page(db, &query, &page).await?;
+        let (proposal_ids, event_ids): (Vec<&search::Hit>, Vec<&search::Hit>) = hits
+            .rows
+            .iter()
+            .partition(|hit| hit.record_kind == "proposal");
+        let (mut proposals, mut events) = tokio::try_join!(
+            load_many::<ProposalById>(ctx, proposal_ids.iter().map(|hit| hit.record_id)),
+            load_many::<EventById>(ctx, event_ids.iter().map(|hit| hit.record_id)),
+        )?;
         let mut results = Vec::with_capacity(hits.rows.len());
         for hit in &hits.rows {
             let result = if hit.record_kind == "proposal" {
-                let row = load_one::<ProposalById>(ctx, hit.record_id).await?;
-                row.map(|row| SearchResult::Proposal(Proposal::from(row)))
+                proposals
+                    .remove(&hit.record_id)
+                    .map(|row| SearchResult::Proposal(Proposal::from(row)))
             } else {
-                match load_one::<EventById>(ctx, hit.record_id).await? {
+                match events.remove(&hit.record_id) {
                     Some(row) => Some(match Event::from_row(row)? {
                         Event::Meeting(meeting) => SearchResult::Meeting(meeting),
                         Event::Statement(statement) => SearchResult::Statement(statement),

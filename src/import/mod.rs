@@ -99,7 +99,9 @@ pub async fn import_files(
     if !rejections.is_empty() {
         return Err(ImportError::Rejected(rejections));
     }
-    import_plans(db, plans, body_text.is_some()).await
+    let summary = import_plans(db, plans, body_text.is_some()).await?;
+    crate::db::analyze(db).await?;
+    Ok(summary)
 }
 
 /// Imports documents built in memory (named by `name` in messages), in one transaction,

@@ -711,6 +711,7 @@ impl Planner<'_> {
             event_id: Set(event_id),
             actor_id: Set(actor_id),
             role: Set(role),
+            occurred_at: Set(event.time.at),
         });
         self.cite(CitedRecord::Participant, id, citations, path);
     }
@@ -751,6 +752,7 @@ impl Planner<'_> {
                 channel: Set(statement.channel),
                 channel_name: Set(statement.channel_name.clone()),
                 outlet_id: Set(outlet_id),
+                occurred_at: Set(event.time.at),
             });
             // The speaker takes part in the statement, so an actor's timeline finds it.
             let declared_speaker = event.participants.iter().any(|p| {

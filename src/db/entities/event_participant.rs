@@ -12,6 +12,8 @@ pub struct Model {
     pub event_id: i64,
     pub actor_id: i64,
     pub role: ParticipantRole,
+    /// A copy of the event's `occurred_at`, so an actor's events page from an index.
+    pub occurred_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

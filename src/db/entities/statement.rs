@@ -15,6 +15,8 @@ pub struct Model {
     pub channel: ChannelKind,
     pub channel_name: Option<String>,
     pub outlet_id: Option<i64>,
+    /// A copy of the event's `occurred_at`, so an actor's events page from an index.
+    pub occurred_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -58,9 +58,8 @@ const EVENT_COLUMNS: &str = "e.id, e.slug, e.kind, e.title, e.summary, e.occurre
      s.speaker_id, s.kind AS statement_kind, s.text AS statement_text, s.channel, s.channel_name, s.outlet_id, \
      x.kind AS military_kind, x.weapons, x.effects, x.casualties";
 
-/// `events e` joined to its kind tables.
-const EVENT_FROM: &str = " FROM events e \
-     LEFT JOIN meetings m ON m.event_id = e.id \
+/// The joins from `events e` to its kind tables.
+const EVENT_KIND_JOINS: &str = " LEFT JOIN meetings m ON m.event_id = e.id \
      LEFT JOIN statements s ON s.event_id = e.id \
      LEFT JOIN military_events x ON x.event_id = e.id";
 
@@ -156,7 +155,9 @@ impl EventQuery {
     pub fn count(&self, backend: DbBackend) -> TotalCount {
         let mut sql = Sql::new(backend);
         self.push_with(&mut sql);
-        sql.push("SELECT COUNT(*) AS n").push(EVENT_FROM);
+        sql.push("SELECT COUNT(*) AS n")
+            .push(" FROM events e")
+            .push(EVENT_KIND_JOINS);
         self.push_where(&mut sql);
         TotalCount::Query(sql.build())
     }
@@ -169,7 +170,10 @@ impl EventQuery {
     ) -> Result<PageOf<EventRow>, AppError> {
         let mut sql = Sql::new(db.get_database_backend());
         self.push_with(&mut sql);
-        sql.push("SELECT ").push(EVENT_COLUMNS).push(EVENT_FROM);
+        sql.push("SELECT ")
+            .push(EVENT_COLUMNS)
+            .push(" FROM events e")
+            .push(EVENT_KIND_JOINS);
         self.push_where(&mut sql);
         page.push_window(&mut sql, "e.occurred_at", "e.id", self.descending);
         Ok(page.finish(rows(db, sql).await?))
@@ -204,7 +208,8 @@ pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<EventRow
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("SELECT ")
         .push(EVENT_COLUMNS)
-        .push(EVENT_FROM)
+        .push(" FROM events e")
+        .push(EVENT_KIND_JOINS)
         .push(" WHERE e.id")
         .in_ids(ids);
     rows(db, sql).await
@@ -219,45 +224,62 @@ pub enum ActorEvents {
     Statements,
 }
 
-/// For each actor, one page of its events, all in one statement: rows are numbered per
-/// actor by a window function and cut at the page size in SQL, not in memory.
+/// Most actors whose pages one statement reads; a larger batch takes one statement per
+/// this many actors (SQLite allows 500 terms in a compound SELECT).
+const ACTORS_PER_STATEMENT: usize = 100;
+
+/// For each actor, one page of its events (or statements). Each actor's page is its own
+/// `UNION ALL` branch: a range scan of the (actor, time, event) index cut at the page
+/// size, so the cost follows the page, not the actor's whole history.
 pub async fn pages_by_actor(
     db: &DatabaseConnection,
     actors: &[i64],
     which: ActorEvents,
     page: &Page,
 ) -> Result<Vec<Parented<EventRow>>, AppError> {
-    let mut sql = Sql::new(db.get_database_backend());
-    let direction = if page.from_end { "DESC" } else { "ASC" };
-    sql.push("SELECT * FROM (SELECT ")
-        .push(EVENT_COLUMNS)
-        .push(", owner.actor_id AS parent_id, ");
-    sql.push(&format!(
-        "ROW_NUMBER() OVER (PARTITION BY owner.actor_id ORDER BY e.occurred_at {direction}, e.id {direction}) AS page_row"
-    ));
-    match which {
-        ActorEvents::Participation(role) => {
-            sql.push(" FROM (SELECT DISTINCT ep.actor_id, ep.event_id FROM event_participants ep WHERE ep.actor_id");
-            sql.in_ids(actors);
-            if let Some(role) = role {
-                sql.push(" AND ep.role = ").bind(role.to_value());
-            }
-            sql.push(") owner JOIN events e ON e.id = owner.event_id");
-        }
-        ActorEvents::Statements => {
-            sql.push(" FROM (SELECT st.speaker_id AS actor_id, st.event_id FROM statements st WHERE st.speaker_id");
-            sql.in_ids(actors);
-            sql.push(") owner JOIN events e ON e.id = owner.event_id");
-        }
+    let mut pages = Vec::new();
+    for chunk in actors.chunks(ACTORS_PER_STATEMENT) {
+        pages.extend(pages_of_chunk(db, chunk, which, page).await?);
     }
-    sql.push(
-        " LEFT JOIN meetings m ON m.event_id = e.id \
-         LEFT JOIN statements s ON s.event_id = e.id \
-         LEFT JOIN military_events x ON x.event_id = e.id WHERE 1 = 1",
-    );
-    page.push_conditions(&mut sql, "e.occurred_at", "e.id", false);
-    sql.push(") paged WHERE page_row <= ").bind(page.fetch());
-    sql.push(" ORDER BY parent_id, page_row");
+    Ok(pages)
+}
+
+async fn pages_of_chunk(
+    db: &DatabaseConnection,
+    actors: &[i64],
+    which: ActorEvents,
+    page: &Page,
+) -> Result<Vec<Parented<EventRow>>, AppError> {
+    let (table, owner, role) = match which {
+        ActorEvents::Participation(role) => ("event_participants", "actor_id", role),
+        ActorEvents::Statements => ("statements", "speaker_id", None),
+    };
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT ")
+        .push(EVENT_COLUMNS)
+        .push(", owned.parent_id FROM (");
+    for (i, actor) in actors.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        // An actor in two roles at one event is listed once.
+        sql.push(&format!(
+            "SELECT * FROM (SELECT DISTINCT {owner} AS parent_id, event_id, occurred_at \
+             FROM {table} WHERE {owner} = "
+        ));
+        sql.bind(*actor);
+        if let Some(role) = role {
+            sql.push(" AND role = ").bind(role.to_value());
+        }
+        page.push_window(&mut sql, "occurred_at", "event_id", false);
+        sql.push(&format!(") branch_{i}"));
+    }
+    sql.push(") owned JOIN events e ON e.id = owned.event_id")
+        .push(EVENT_KIND_JOINS);
+    let direction = if page.from_end { "DESC" } else { "ASC" };
+    sql.push(&format!(
+        " ORDER BY owned.parent_id, owned.occurred_at {direction}, owned.event_id {direction}"
+    ));
     rows(db, sql).await
 }
 
