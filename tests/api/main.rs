@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod examples;
 mod generate;
 mod graphql_actors;
 mod http_transport;
