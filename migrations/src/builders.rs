@@ -56,6 +56,18 @@ pub async fn create_index(
     manager.create_index(index).await
 }
 
+/// Drops the index [`create_index`] named after `table` and `columns`.
+pub async fn drop_index(
+    manager: &SchemaManager<'_>,
+    table: &'static str,
+    columns: &[&str],
+) -> Result<(), DbErr> {
+    let name = format!("idx_{table}_{}", columns.join("_"));
+    manager
+        .drop_index(Index::drop().name(name).table(table).to_owned())
+        .await
+}
+
 /// Drops tables in the order given (children before parents).
 pub async fn drop_tables(
     manager: &SchemaManager<'_>,

@@ -8,7 +8,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::builders::create_index;
+use crate::builders::{create_index, drop_index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -33,18 +33,6 @@ const LINKS: [Link; 2] = [
         new: &["speaker_id", "occurred_at", "event_id"],
     },
 ];
-
-/// Drops the index named after `table` and `columns`.
-async fn drop_index(
-    manager: &SchemaManager<'_>,
-    table: &'static str,
-    columns: &[&str],
-) -> Result<(), DbErr> {
-    let name = format!("idx_{table}_{}", columns.join("_"));
-    manager
-        .drop_index(Index::drop().name(name).table(table).to_owned())
-        .await
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

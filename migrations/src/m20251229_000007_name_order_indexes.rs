@@ -3,7 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::builders::create_index;
+use crate::builders::{create_index, drop_index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -11,25 +11,21 @@ pub struct Migration;
 /// The tables listed by name.
 const TABLES: [&str; 2] = ["actors", "places"];
 
+/// The columns of their list order.
+const ORDER: [&str; 2] = ["name", "id"];
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in TABLES {
-            create_index(manager, table, &["name", "id"], false).await?;
+            create_index(manager, table, &ORDER, false).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in TABLES {
-            manager
-                .drop_index(
-                    Index::drop()
-                        .name(format!("idx_{table}_name_id"))
-                        .table(table)
-                        .to_owned(),
-                )
-                .await?;
+            drop_index(manager, table, &ORDER).await?;
         }
         Ok(())
     }

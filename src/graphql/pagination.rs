@@ -165,13 +165,19 @@ impl Page {
         }
     }
 
-    /// The ORDER BY clause for `(key, id)`, reversed when reading from the end.
-    pub fn order_by(&self, key: &str, id: &str, descending: bool) -> String {
-        let direction = if descending != self.from_end {
+    /// The direction rows are fetched in: the list's own, reversed when reading from
+    /// the end.
+    pub fn direction(&self, descending: bool) -> &'static str {
+        if descending != self.from_end {
             "DESC"
         } else {
             "ASC"
-        };
+        }
+    }
+
+    /// The ORDER BY clause for `(key, id)`, reversed when reading from the end.
+    pub fn order_by(&self, key: &str, id: &str, descending: bool) -> String {
+        let direction = self.direction(descending);
         format!(" ORDER BY {key} {direction}, {id} {direction}")
     }
 

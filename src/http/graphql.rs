@@ -10,7 +10,7 @@
 //!   `application/json` every well-formed request gets 200.
 //! - A body that is not one GraphQL request (bad JSON, a batch, no `query`) gets 400.
 
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::{Request, Variables};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -209,25 +209,41 @@ fn check_before_execution(
     media: MediaType,
     method: Method,
 ) -> Option<Response> {
-    let operation_name = request.operation_name.clone();
-    let variables = request.variables.clone();
-    let Ok(document) = request.parsed_query() else {
-        return None;
+    // Lend the name and variables out while the cached document is borrowed.
+    let operation_name = request.operation_name.take();
+    let variables = std::mem::take(&mut request.variables);
+    let refusal = match request.parsed_query() {
+        Ok(document) => refusal(
+            document,
+            operation_name.as_deref(),
+            &variables,
+            media,
+            method,
+        ),
+        Err(_) => None,
     };
-    let operation = match (&document.operations, operation_name.as_deref()) {
-        (DocumentOperations::Single(operation), _) => &operation.node,
-        (DocumentOperations::Multiple(operations), Some(name)) => match operations.get(name) {
-            Some(operation) => &operation.node,
-            None => return None,
-        },
+    request.operation_name = operation_name;
+    request.variables = variables;
+    refusal
+}
+
+/// The refusal of the operation `document` would run under `operation_name`, if any.
+fn refusal(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &Variables,
+    media: MediaType,
+    method: Method,
+) -> Option<Response> {
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(operation), _) => Some(operation),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
         (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            match operations.values().next() {
-                Some(operation) => &operation.node,
-                None => return None,
-            }
+            operations.values().next()
         }
-        (DocumentOperations::Multiple(_), None) => return None,
+        (DocumentOperations::Multiple(_), None) => None,
     };
+    let operation = &operation?.node;
     if method == Method::Get && operation.ty != OperationType::Query {
         let mut response = request_error(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -246,16 +262,13 @@ fn check_before_execution(
             && variables
                 .get(&definition.name.node)
                 .is_none_or(|value| *value == async_graphql::Value::Null)
-    });
-    if let Some(definition) = missing {
-        let definition = &definition.node;
-        let message = format!(
-            "variable `${}` of type `{}` is required and was not given a value",
-            definition.name.node, definition.var_type.node
-        );
-        return Some(request_error(media.request_error_status(), media, &message));
-    }
-    None
+    })?;
+    let definition = &missing.node;
+    let message = format!(
+        "variable `${}` of type `{}` is required and was not given a value",
+        definition.name.node, definition.var_type.node
+    );
+    Some(request_error(media.request_error_status(), media, &message))
 }
 
 async fn execute(

@@ -106,13 +106,14 @@ impl EventQuery {
         }
     }
 
-    /// The column of the event's time to filter and order by: the participation's copy
-    /// when the query names an actor, so its (actor, time, event) index serves both.
-    fn time_column(&self) -> &'static str {
+    /// The columns of the event's time and id to filter and order by: the
+    /// participation's copies when the query names an actor, so its (actor, time, event)
+    /// index serves both and a page is a range scan cut at the page size.
+    fn key_columns(&self) -> (&'static str, &'static str) {
         if self.actor.is_some() {
-            "ep.occurred_at"
+            ("ep.occurred_at", "ep.event_id")
         } else {
-            "e.occurred_at"
+            ("e.occurred_at", "e.id")
         }
     }
 
@@ -148,7 +149,7 @@ impl EventQuery {
                 }
             }
         }
-        let time = self.time_column();
+        let (time, _) = self.key_columns();
         if let Some(from) = self.from {
             sql.push(&format!(" AND {time} >= ")).bind(from);
         }
@@ -203,14 +204,8 @@ impl EventQuery {
         sql.push("SELECT ").push(EVENT_COLUMNS);
         self.push_from(&mut sql);
         self.push_where(&mut sql);
-        // With an actor, order by its (actor, time, event) index, so the page is a range
-        // scan cut at the page size whatever the plan's parameters.
-        let id = if self.actor.is_some() {
-            "ep.event_id"
-        } else {
-            "e.id"
-        };
-        page.push_window(&mut sql, self.time_column(), id, self.descending);
+        let (time, id) = self.key_columns();
+        page.push_window(&mut sql, time, id, self.descending);
         Ok(page.finish(rows(db, sql).await?))
     }
 }
@@ -311,7 +306,7 @@ async fn pages_of_chunk(
     }
     sql.push(") owned JOIN events e ON e.id = owned.event_id")
         .push(EVENT_KIND_JOINS);
-    let direction = if page.from_end { "DESC" } else { "ASC" };
+    let direction = page.direction(false);
     sql.push(&format!(
         " ORDER BY owned.parent_id, owned.occurred_at {direction}, owned.event_id {direction}"
     ));
