@@ -18,11 +18,6 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
-        // Plan every execution of a prepared statement for its parameters. The data is
-        // skewed (a few actors take part in most events), and the generic plan PostgreSQL
-        // switches to after five executions assumes an average actor: it sorted all
-        // 19,000 events of the busiest one for a page of 50 (1 s instead of 1 ms).
-        .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_custom_plan")]))
         // Readers never block the writer, and a writer waits for a lock instead of failing.
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)

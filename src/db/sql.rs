@@ -7,7 +7,8 @@
 //! PostgreSQL) so a statement's text does not change with the number of ids, and the
 //! database can reuse its plan.
 
-use sea_orm::{DbBackend, Statement, Value};
+use sea_orm::sea_query::{BinOper, Expr, ExprTrait, PgFunc};
+use sea_orm::{ColumnTrait, DbBackend, Statement, Value};
 
 /// SQL text with its bound values.
 pub struct Sql {
@@ -60,9 +61,8 @@ impl Sql {
                 self.push(")")
             }
             _ => {
-                let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned());
                 self.push(" IN (SELECT value FROM json_each(");
-                self.bind(json);
+                self.bind(json_array(ids));
                 self.push("))")
             }
         }
@@ -72,6 +72,25 @@ impl Sql {
     pub fn build(self) -> Statement {
         Statement::from_sql_and_values(self.backend, self.text, self.values)
     }
+}
+
+/// The condition `column` is one of `ids` for sea-orm's query builder, written as
+/// [`Sql::in_ids`] writes it: one bound value, so the statement's text is the same for
+/// any number of ids and each connection prepares it once.
+pub fn one_of(column: impl ColumnTrait, ids: &[i64], backend: DbBackend) -> Expr {
+    let column = Expr::col(column.as_column_ref());
+    match backend {
+        DbBackend::Postgres => column.eq(PgFunc::any(Expr::val(ids.to_vec()))),
+        _ => column.binary(
+            BinOper::In,
+            Expr::cust_with_values("SELECT value FROM json_each(?)", [json_array(ids)]),
+        ),
+    }
+}
+
+/// `ids` as a JSON array, for SQLite's `json_each`.
+fn json_array(ids: &[i64]) -> String {
+    serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned())
 }
 
 #[cfg(test)]
@@ -98,5 +117,31 @@ mod tests {
             "SELECT 1 WHERE a = ? AND b IN (SELECT value FROM json_each(?))"
         );
         assert_eq!(statement.values.map(|v| v.0.len()), Some(2));
+    }
+
+    #[test]
+    fn one_of_binds_the_ids_as_one_value() {
+        use crate::db::entities::actor;
+        use sea_orm::{EntityTrait, QueryFilter, QueryTrait};
+
+        for (backend, condition) in [
+            (DbBackend::Postgres, r#""actors"."id" = ANY($1)"#),
+            (
+                DbBackend::Sqlite,
+                r#""actors"."id" IN (SELECT value FROM json_each(?))"#,
+            ),
+        ] {
+            for ids in [&[7_i64][..], &[1, 2, 3]] {
+                let statement = actor::Entity::find()
+                    .filter(one_of(actor::Column::Id, ids, backend))
+                    .build(backend);
+                assert!(
+                    statement.sql.ends_with(&format!("WHERE {condition}")),
+                    "{}",
+                    statement.sql
+                );
+                assert_eq!(statement.values.map(|v| v.0.len()), Some(1));
+            }
+        }
     }
 }

@@ -24,7 +24,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::futures_util::future::BoxFuture;
 use async_graphql::futures_util::stream::{FuturesUnordered, StreamExt};
 use async_graphql::{Context, Request};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use tokio::sync::mpsc;
 
 use super::error::AppError;
@@ -32,6 +32,7 @@ use super::pagination::{Page, PageOf};
 use super::store::by_parent;
 use super::store::events::{self, ActorEvents, EventRow};
 use crate::db::entities::*;
+use crate::db::sql::one_of;
 use crate::domain::CitedRecord;
 
 /// One batched question to the database.
@@ -90,7 +91,7 @@ macro_rules! by_id {
             type Value = $entity::Model;
             async fn fetch(db: &DatabaseConnection, keys: &[i64]) -> Result<HashMap<i64, $entity::Model>, AppError> {
                 let rows = $entity::Entity::find()
-                    .filter($entity::Column::Id.is_in(keys.iter().copied()))
+                    .filter(one_of($entity::Column::Id, keys, db.get_database_backend()))
                     .all(db)
                     .await?;
                 Ok(rows.into_iter().map(|row| (row.id, row)).collect())
@@ -110,7 +111,7 @@ macro_rules! children {
             type Value = Vec<$entity::Model>;
             async fn fetch(db: &DatabaseConnection, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, AppError> {
                 let rows = $entity::Entity::find()
-                    .filter($entity::Column::$column.is_in(keys.iter().copied()))
+                    .filter(one_of($entity::Column::$column, keys, db.get_database_backend()))
                     .order_by_asc($entity::Column::$order)
                     .order_by_asc($entity::Column::Id)
                     .all(db)
@@ -215,7 +216,11 @@ impl Fetch for CitationsByRecord {
     ) -> Result<HashMap<(CitedRecord, i64), Self::Value>, AppError> {
         let ids: Vec<i64> = keys.iter().map(|(_, id)| *id).collect();
         let rows = citation::Entity::find()
-            .filter(citation::Column::RecordId.is_in(ids))
+            .filter(one_of(
+                citation::Column::RecordId,
+                &ids,
+                db.get_database_backend(),
+            ))
             .order_by_asc(citation::Column::StartOffset)
             .order_by_asc(citation::Column::Id)
             .all(db)

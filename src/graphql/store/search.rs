@@ -47,14 +47,13 @@ fn push_hits(sql: &mut Sql, text: &str) {
             sql.bind(fts5_query(text)).push(") hits");
         }
         _ => {
-            // Negated so that lower is better on both backends.
-            sql.push(
-                "(SELECT record_id, record_kind, \
-                 -CAST(ts_rank(document, websearch_to_tsquery('english', ",
-            );
+            // The query is parsed once, as a one-row function scan: written inline, a
+            // cached generic plan would parse it again for every matching row. Ranks
+            // are negated so that lower is better on both backends.
+            sql.push("(SELECT d.record_id, d.record_kind, -CAST(ts_rank(d.document, q.query) AS DOUBLE PRECISION) AS rank \
+                 FROM websearch_to_tsquery('english', ");
             sql.bind(text.to_owned());
-            sql.push(")) AS DOUBLE PRECISION) AS rank FROM search_documents WHERE document @@ websearch_to_tsquery('english', ");
-            sql.bind(text.to_owned()).push(")) hits");
+            sql.push(") AS q(query) JOIN search_documents d ON d.document @@ q.query) hits");
         }
     }
 }
