@@ -18,6 +18,13 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
+        // Plan each prepared statement once per connection, not on every execution:
+        // planning the read path's joins cost more than running them (0.3 to 0.7 ms
+        // against 0.1 to 0.3 ms). Every statement is written so that one plan serves
+        // any parameters, skewed ones included (see `store::events::FIRST_ROLE`), and
+        // page sizes are written into the text; left to choose, PostgreSQL kept
+        // planning the statements whose custom plans looked cheaper on paper.
+        .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_generic_plan")]))
         // Readers never block the writer, and a writer waits for a lock instead of failing.
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)

@@ -115,11 +115,14 @@ impl EventQuery {
     }
 
     /// The columns of the event's time and id to filter and order by: the
-    /// participation's copies when the query names an actor, so its (actor, time, event)
-    /// index serves both and a page is a range scan cut at the page size.
+    /// participation's copies when the query names an actor, or the statement's when it
+    /// names a speaker, so their (actor, time, event) index serves both and a page is a
+    /// range scan cut at the page size.
     fn key_columns(&self) -> (&'static str, &'static str) {
         if self.actor.is_some() {
             ("ep.occurred_at", "ep.event_id")
+        } else if self.speaker.is_some() {
+            ("s.occurred_at", "s.event_id")
         } else {
             ("e.occurred_at", "e.id")
         }
