@@ -2,8 +2,9 @@
 //! statement per relation it selects, however many parents come back.
 //!
 //! Each question is a [`Fetch`] type; [`DbLoader`] runs it for a batch of keys, and
-//! [`register`] puts one `DataLoader` per question into each request, so caches never
-//! outlive the request. Resolvers reach them with [`load_one`].
+//! [`register`] gives each request its own [`Loaders`], which make one `DataLoader` per
+//! question on first use, so caches never outlive the request. Resolvers reach them with
+//! [`load_one`] and [`load_many`].
 //!
 //! Batches run on the request's own task ([`Batches::drive`]), not on spawned tasks: a
 //! batch starts only once the resolvers have gone as far as they can, so every key a
@@ -11,12 +12,12 @@
 //! fire while another thread was still resolving siblings, and the number of statements
 //! would depend on timing.
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::marker::PhantomData;
-
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context as TaskContext, Poll, Wake, Waker};
 use std::time::Duration;
 
@@ -67,7 +68,7 @@ pub async fn load_one<F: Fetch>(
     ctx: &Context<'_>,
     key: F::Key,
 ) -> async_graphql::Result<Option<F::Value>> {
-    let loader = ctx.data::<DataLoader<DbLoader<F>>>()?;
+    let loader = ctx.data::<Loaders>()?.get::<F>()?;
     Ok(loader.load_one(key).await?)
 }
 
@@ -77,7 +78,7 @@ pub async fn load_many<F: Fetch>(
     ctx: &Context<'_>,
     keys: impl IntoIterator<Item = F::Key>,
 ) -> async_graphql::Result<HashMap<F::Key, F::Value>> {
-    let loader = ctx.data::<DataLoader<DbLoader<F>>>()?;
+    let loader = ctx.data::<Loaders>()?.get::<F>()?;
     Ok(loader.load_many(keys).await?)
 }
 
@@ -352,58 +353,46 @@ impl Batches {
     }
 }
 
-/// Adds one fresh loader per question to `request`, and returns the queue their batches
-/// go to: drive the request's execution with it.
+/// The request's loaders, one per question, each made the first time a resolver asks
+/// it: most requests ask only a few of the questions.
+pub struct Loaders {
+    db: DatabaseConnection,
+    queue: mpsc::UnboundedSender<BoxFuture<'static, ()>>,
+    made: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
+}
+
+impl Loaders {
+    /// The loader for question `F`.
+    fn get<F: Fetch>(&self) -> async_graphql::Result<Arc<DataLoader<DbLoader<F>>>> {
+        let mut made = self.made.lock().unwrap_or_else(PoisonError::into_inner);
+        let loader = made.entry(TypeId::of::<F>()).or_insert_with(|| {
+            let queue = self.queue.clone();
+            let loader = DbLoader::<F> {
+                db: self.db.clone(),
+                question: PhantomData,
+            };
+            let loader = DataLoader::new(loader, move |batch| {
+                // The receiver is gone only once the request has finished.
+                let _ = queue.send(batch);
+            })
+            .delay(Duration::ZERO);
+            Box::new(Arc::new(loader))
+        });
+        loader
+            .downcast_ref::<Arc<DataLoader<DbLoader<F>>>>()
+            .cloned()
+            .ok_or_else(|| "a loader is stored under another question's type".into())
+    }
+}
+
+/// Gives `request` its loaders, and returns the queue their batches go to: drive the
+/// request's execution with it.
 pub fn register(request: Request, db: &DatabaseConnection) -> (Request, Batches) {
     let (queue, batches) = mpsc::unbounded_channel::<BoxFuture<'static, ()>>();
-    let mut request = request;
-    macro_rules! add {
-        ($($fetch:ty),+ $(,)?) => {
-            $({
-                let queue = queue.clone();
-                let loader = DbLoader::<$fetch> { db: db.clone(), question: PhantomData };
-                request = request.data(
-                    DataLoader::new(loader, move |batch| {
-                        // The receiver is gone only once the request has finished.
-                        let _ = queue.send(batch);
-                    })
-                    .delay(Duration::ZERO),
-                );
-            })+
-        };
-    }
-    add!(
-        ActorById,
-        PlaceById,
-        SourceById,
-        ProposalById,
-        ProvisionById,
-        PositionById,
-        AffiliationById,
-        CitationById,
-        ParticipantById,
-        RelationById,
-        EventProposalById,
-        PartyById,
-        AliasesByActor,
-        AffiliationsByActor,
-        AffiliationsByTarget,
-        PlacesByParent,
-        ParticipantsByEvent,
-        RelationsFromEvent,
-        RelationsToEvent,
-        ProposalLinksByEvent,
-        EventLinksByProposal,
-        PartiesByProposal,
-        ProvisionsByProposal,
-        PositionsByProposal,
-        PositionsByProvision,
-        PositionsByActor,
-        PositionsByStatement,
-        EventById,
-        CitationsByRecord,
-        EventCountsByActor,
-        EventPagesByActor,
-    );
-    (request, Batches(batches))
+    let loaders = Loaders {
+        db: db.clone(),
+        queue,
+        made: Mutex::default(),
+    };
+    (request.data(loaders), Batches(batches))
 }
