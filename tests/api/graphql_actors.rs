@@ -2,7 +2,9 @@
 
 use serde_json::json;
 
-use crate::helpers::{graphql, seed_json};
+use communique::import::import_files;
+
+use crate::helpers::{graphql, seed_json, write_document};
 use crate::on_both_backends;
 
 on_both_backends! {
@@ -47,5 +49,44 @@ on_both_backends! {
         let (_, body) = graphql(db, "{ actors(first: 1000) { nodes { name } } }", json!({})).await;
         assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
         assert_eq!(body["errors"][0]["extensions"]["argument"], "first");
+    }
+
+    async fn an_actor_in_two_roles_at_one_event_has_it_listed_once(test_db: &TestDb) {
+        let db = test_db.migrated().await;
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let mut document = seed_json();
+        let call = document["events"][0]["slug"].as_str().expect("the first event's slug").to_owned();
+        let participants = document["events"][0]["participants"].as_array_mut().expect("participants");
+        let mut second_role = participants[0].clone();
+        let actor = second_role["actor"].as_str().expect("an actor").to_owned();
+        second_role["role"] = json!("ADDRESSEE");
+        participants.push(second_role);
+        let file = write_document(dir.path(), "two-roles.json", &document);
+        import_files(db, &[file], None).await.expect("import");
+
+        let query = r#"query($actor: String!) {
+            timeline(filter: { actor: $actor }, first: 100) { totalCount nodes { slug } }
+            actor(slug: $actor) {
+                events(first: 100) { totalCount nodes { slug } }
+                addressed: events(role: ADDRESSEE, first: 100) { nodes { slug } }
+            }
+        }"#;
+        let (status, body) = graphql(db, query, json!({ "actor": actor })).await;
+        assert_eq!(status, 200, "{body}");
+        let data = &body["data"];
+        let slugs = |list: &serde_json::Value| -> Vec<String> {
+            list["nodes"].as_array().expect("nodes").iter()
+                .map(|node| node["slug"].as_str().unwrap_or_default().to_owned()).collect()
+        };
+        for list in [&data["timeline"], &data["actor"]["events"]] {
+            let listed = slugs(list);
+            assert_eq!(listed.iter().filter(|slug| **slug == call).count(), 1, "{call} once in {listed:?}");
+            let mut distinct = listed.clone();
+            distinct.sort();
+            distinct.dedup();
+            assert_eq!(distinct.len(), listed.len(), "no event twice: {listed:?}");
+            assert_eq!(list["totalCount"].as_u64(), Some(listed.len() as u64));
+        }
+        assert!(slugs(&data["actor"]["addressed"]).contains(&call), "the second role is listed under its role");
     }
 }

@@ -51,9 +51,17 @@ pub fn seed_file() -> PathBuf {
     root().join("seeds/2025-12-28-trump-putin-zelenskyy.json")
 }
 
-/// The seed's report, kept outside the repository in `../shared/seeds/`.
+/// The seed's report, kept outside the repository in `../shared/seeds/`. A checkout
+/// without it beside the repository fails here, saying where the report was looked for.
 pub fn seed_body() -> PathBuf {
-    root().join("../shared/seeds/2025-12-28-trump-putin-zelenskyy.txt")
+    let path = root().join("../shared/seeds/2025-12-28-trump-putin-zelenskyy.txt");
+    assert!(
+        path.is_file(),
+        "the seed's report is not at {}: tests that import with the body need the \
+         shared folder beside the repository",
+        path.display()
+    );
+    path
 }
 
 /// A fresh, unmigrated database, dropped with this value.
