@@ -201,8 +201,8 @@ enum Method {
 /// Checks what GraphQL leaves to HTTP before the request runs: a GET may only select a
 /// query, and every non-null variable without a default must be given (the spec makes a
 /// failed variable coercion a request error, which async-graphql would only report once
-/// a field reads the variable). The parsed document stays cached in `request`, so the
-/// query is parsed once. A document that does not parse, or names no usable operation,
+/// a field reads the variable). The parsed document stays in `request`, so the query is
+/// parsed at most once. A document that does not parse, or names no usable operation,
 /// is left to execution, which reports it. Returns the refusal, if any.
 fn check_before_execution(
     request: &mut Request,
@@ -277,6 +277,7 @@ async fn execute(
     media: MediaType,
     method: Method,
 ) -> Response {
+    state.documents.prepare(&mut request);
     if let Some(response) = check_before_execution(&mut request, media, method) {
         return response;
     }

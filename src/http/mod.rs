@@ -1,7 +1,9 @@
 //! The HTTP edge: routes, GraphQL over HTTP, GraphiQL, health, and graceful shutdown.
 
+mod documents;
 mod graphql;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -13,6 +15,7 @@ use serde_json::json;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use self::documents::Documents;
 use crate::config::ServeArgs;
 use crate::graphql::{AppSchema, schema};
 
@@ -21,6 +24,7 @@ use crate::graphql::{AppSchema, schema};
 pub struct AppState {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
+    pub documents: Arc<Documents>,
 }
 
 /// Longest a request may run before it is answered with 408.
@@ -31,6 +35,7 @@ pub fn router(db: DatabaseConnection, max_body_bytes: usize) -> Router {
     let state = AppState {
         schema: schema(db.clone()),
         db,
+        documents: Arc::default(),
     };
     Router::new()
         .route("/", get(graphql::graphiql))
