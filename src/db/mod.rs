@@ -23,8 +23,8 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         // for each statement.
         .test_before_acquire_if_idle_for(Duration::from_secs(30))
         // Plan each prepared statement once per connection, not on every execution:
-        // planning the read path's joins cost more than running them (0.3 to 0.7 ms
-        // against 0.1 to 0.3 ms). Every statement is written so that one plan serves
+        // planning the read path's joins took 0.3 to 0.7 ms, more than most of them take
+        // to run. Every statement is written so that one plan serves
         // any parameters, skewed ones included (see `store::events::FIRST_ROLE`), and
         // page sizes are written into the text; left to choose, PostgreSQL kept
         // planning the statements whose custom plans looked cheaper on paper.
