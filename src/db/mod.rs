@@ -24,10 +24,10 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .test_before_acquire_if_idle_for(Duration::from_secs(30))
         // Plan each prepared statement once per connection, not on every execution:
         // planning the read path's joins took 0.3 to 0.7 ms, more than most of them take
-        // to run. Every statement is written so that one plan serves
-        // any parameters, skewed ones included (see `store::events::FIRST_ROLE`), and
-        // page sizes are written into the text; left to choose, PostgreSQL kept
-        // planning the statements whose custom plans looked cheaper on paper.
+        // to run. Every statement is written so that one plan serves any parameters,
+        // skewed ones included (see `store::events::FIRST_ROLE`), and page sizes are
+        // written into the text; left to choose, PostgreSQL kept planning the
+        // statements whose custom plans looked cheaper on paper.
         .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_generic_plan")]))
         // Readers never block the writer, and a writer waits for a lock instead of failing.
         .map_sqlx_sqlite_opts(|opts| {

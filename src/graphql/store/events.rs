@@ -116,8 +116,8 @@ impl EventQuery {
 
     /// The columns of the event's time and id to filter and order by: the
     /// participation's copies when the query names an actor, or the statement's when it
-    /// names a speaker, so their (actor, time, event) index serves both and a page is a
-    /// range scan cut at the page size.
+    /// names a speaker, so their (actor or speaker, time, event) index serves both and a
+    /// page is a range scan cut at the page size.
     fn key_columns(&self) -> (&'static str, &'static str) {
         if self.actor.is_some() {
             ("ep.occurred_at", "ep.event_id")
@@ -145,14 +145,7 @@ impl EventQuery {
         push_any(sql, "e.kind", &self.kinds);
         if let Some(actor) = self.actor {
             sql.push(" AND ep.actor_id = ").bind(actor);
-            match self.role {
-                Some(role) => {
-                    sql.push(" AND ep.role = ").bind(role.to_value());
-                }
-                None => {
-                    sql.push(FIRST_ROLE);
-                }
-            }
+            push_role(sql, self.role);
         }
         let (time, _) = self.key_columns();
         if let Some(from) = self.from {
@@ -212,6 +205,19 @@ impl EventQuery {
         let (time, id) = self.key_columns();
         page.push_window(&mut sql, time, id, self.descending);
         Ok(page.finish(rows(db, sql).await?))
+    }
+}
+
+/// Narrows the participations `ep` to `role`, or without one to each event's first role,
+/// so an actor in two roles at one event has it once.
+fn push_role(sql: &mut Sql, role: Option<ParticipantRole>) {
+    match role {
+        Some(role) => {
+            sql.push(" AND ep.role = ").bind(role.to_value());
+        }
+        None => {
+            sql.push(FIRST_ROLE);
+        }
     }
 }
 
@@ -302,14 +308,8 @@ async fn pages_of_chunk(
              FROM {table} WHERE {owner} = "
         ));
         sql.bind(*actor);
-        match which {
-            ActorEvents::Participation(Some(role)) => {
-                sql.push(" AND ep.role = ").bind(role.to_value());
-            }
-            ActorEvents::Participation(None) => {
-                sql.push(FIRST_ROLE);
-            }
-            ActorEvents::Statements => {}
+        if let ActorEvents::Participation(role) = which {
+            push_role(&mut sql, role);
         }
         page.push_window(&mut sql, "occurred_at", "event_id", false);
         sql.push(&format!(") branch_{i}"));
