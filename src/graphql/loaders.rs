@@ -29,9 +29,9 @@ use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use tokio::sync::mpsc;
 
 use super::error::AppError;
-use super::pagination::{Page, PageOf};
+use super::pagination::PageOf;
 use super::store::by_parent;
-use super::store::events::{self, ActorEvents, EventRow};
+use super::store::events::{self, ActorEvents, ActorPage, EventRow};
 use crate::db::entities::*;
 use crate::db::sql::one_of;
 use crate::domain::CitedRecord;
@@ -243,26 +243,23 @@ impl Fetch for CitationsByRecord {
 pub struct EventPagesByActor;
 
 impl Fetch for EventPagesByActor {
-    type Key = (i64, ActorEvents, Page);
+    type Key = (i64, ActorPage);
     type Value = PageOf<EventRow>;
 
     async fn fetch(
         db: &DatabaseConnection,
         keys: &[Self::Key],
     ) -> Result<HashMap<Self::Key, Self::Value>, AppError> {
-        let mut groups: HashMap<(ActorEvents, Page), Vec<i64>> = HashMap::new();
-        for (actor, which, page) in keys {
-            groups
-                .entry((*which, page.clone()))
-                .or_default()
-                .push(*actor);
+        let mut groups: HashMap<&ActorPage, Vec<i64>> = HashMap::new();
+        for (actor, request) in keys {
+            groups.entry(request).or_default().push(*actor);
         }
         let mut pages = HashMap::with_capacity(keys.len());
-        for ((which, page), actors) in groups {
-            let mut grouped = by_parent(events::pages_by_actor(db, &actors, which, &page).await?);
+        for (request, actors) in groups {
+            let mut grouped = by_parent(events::pages_by_actor(db, &actors, request).await?);
             for actor in actors {
                 let rows = grouped.remove(&actor).unwrap_or_default();
-                pages.insert((actor, which, page.clone()), page.finish(rows));
+                pages.insert((actor, request.clone()), request.page.finish(rows));
             }
         }
         Ok(pages)

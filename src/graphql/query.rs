@@ -141,18 +141,17 @@ async fn event_query(
 }
 
 /// One page of the events `query` matches, as a connection of `N`.
-async fn event_page<N: async_graphql::OutputType>(
+async fn event_page<N: async_graphql::OutputType + From<EventRow>>(
     ctx: &Context<'_>,
     query: EventQuery,
     page: Page,
-    node: fn(EventRow) -> Result<N, AppError>,
 ) -> Result<Conn<N>> {
     let db = ctx.data::<DatabaseConnection>()?;
-    let rows = query.page(db, &page).await?;
+    let rows = query.page(db, &page, nodes_need_details(ctx)).await?;
     Ok(connection(
         rows,
         query.count(db.get_database_backend()),
-        node,
+        |row| Ok(N::from(row)),
     )?)
 }
 
@@ -208,7 +207,7 @@ impl Query {
     ) -> Result<Event> {
         let id = record_id("event", &[&slug]);
         match load_one::<EventById>(ctx, id).await? {
-            Some(row) => Ok(Event::from_row(row)?),
+            Some(row) => Ok(Event::from(row)),
             None => {
                 Err(AppError::not_found("slug", format!("no event has the slug `{slug}`")).into())
             }
@@ -361,7 +360,7 @@ impl Query {
         let page = Page::new(first, after, last, before)?;
         let mut query = event_query(ctx, filter, order_by).await?;
         query.kinds = kinds.unwrap_or_default();
-        event_page(ctx, query, page, Event::from_row).await
+        event_page(ctx, query, page).await
     }
 
     /// Meetings, calls and visits, in time order.
@@ -383,7 +382,7 @@ impl Query {
         query.kinds = vec![EventKind::Meeting];
         query.meeting_format = format;
         query.meeting_status = status;
-        event_page(ctx, query, page, Meeting::from_row).await
+        event_page(ctx, query, page).await
     }
 
     /// Statements, in time order.
@@ -418,7 +417,7 @@ impl Query {
         if let Some(slug) = &about {
             query.about = Some(existing::<EventById>(ctx, "event", "about", slug).await?);
         }
-        event_page(ctx, query, page, Statement::from_row).await
+        event_page(ctx, query, page).await
     }
 
     /// Strikes, attacks, assaults and captures, in time order.
@@ -438,7 +437,7 @@ impl Query {
         let mut query = event_query(ctx, filter, order_by).await?;
         query.kinds = vec![EventKind::MilitaryEvent];
         query.military_kind = kind;
-        event_page(ctx, query, page, MilitaryEvent::from_row).await
+        event_page(ctx, query, page).await
     }
 
     /// Ranked full-text search over statements, event titles and summaries, and
@@ -473,14 +472,9 @@ impl Query {
                     .remove(&hit.record_id)
                     .map(|row| SearchResult::Proposal(Proposal::from(row)))
             } else {
-                match events.remove(&hit.record_id) {
-                    Some(row) => Some(match Event::from_row(row)? {
-                        Event::Meeting(meeting) => SearchResult::Meeting(meeting),
-                        Event::Statement(statement) => SearchResult::Statement(statement),
-                        Event::MilitaryEvent(military) => SearchResult::MilitaryEvent(military),
-                    }),
-                    None => None,
-                }
+                events
+                    .remove(&hit.record_id)
+                    .map(|row| SearchResult::from(Event::from(row)))
             };
             results.push(result);
         }

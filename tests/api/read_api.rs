@@ -242,6 +242,85 @@ on_both_backends! {
         assert!(in_us.contains(&"trump-zelenskyy-mar-a-lago-meeting-2025-12-28".to_owned()), "a venue within the United States counts: {in_us:?}");
         assert!(data["scheduled"]["totalCount"].as_i64().expect("a count") >= 1);
     }
+
+    async fn every_list_of_events_answers_each_field_as_the_record_itself_does(test_db: &TestDb) {
+        // Lists read a kind's own columns only when their nodes ask for a field that
+        // needs them; asked for any one field, each node must answer as by id.
+        let db = test_db.seeded().await;
+        let mut kinds_listed = std::collections::HashSet::new();
+        for (kind, list) in [("Meeting", "meetings"), ("Statement", "statements"), ("MilitaryEvent", "militaryEvents")] {
+            let own_list = if kind == "Statement" { "statements(first: 100)" } else { "events(first: 100)" };
+            for field in fields_of(db, kind).await {
+                let selection = format!("__typename id ... on {kind} {{ {field} }}");
+                let query = format!(r#"{{
+                    timeline(first: 100) {{ nodes {{ {selection} }} }}
+                    edges: timeline(first: 100) {{ edges {{ node {{ {selection} }} }} }}
+                    {list}(first: 100) {{ nodes {{ {selection} }} }}
+                    actor(slug: "donald-trump") {{ {own_list} {{ nodes {{ {selection} }} }} }}
+                }}"#);
+                let data = data(db, &query, json!({})).await;
+                let mut listed: Vec<&Value> = Vec::new();
+                for pointer in ["/timeline/nodes", &format!("/{list}/nodes"), "/actor/events/nodes", "/actor/statements/nodes"] {
+                    listed.extend(data.pointer(pointer).and_then(Value::as_array).into_iter().flatten());
+                }
+                listed.extend(data["edges"]["edges"].as_array().expect("edges").iter().map(|edge| &edge["node"]));
+                let of_kind: Vec<&Value> = listed.into_iter().filter(|node| node["__typename"] == kind).collect();
+                assert!(!of_kind.is_empty(), "the lists hold a {kind}");
+                kinds_listed.insert(kind);
+                let ids: Vec<&Value> = of_kind.iter().map(|node| &node["id"]).collect();
+                let records = data_of_nodes(db, &ids, &selection).await;
+                for (node, record) in of_kind.iter().zip(&records) {
+                    assert_eq!(*node, record, "`{field}` of a listed {kind} answers as the {kind} itself");
+                }
+            }
+        }
+        assert_eq!(kinds_listed.len(), 3);
+    }
+}
+
+/// A selection of each field of the object type `kind` that takes no required argument;
+/// objects answer with their `__typename`.
+async fn fields_of(db: &sea_orm::DatabaseConnection, kind: &str) -> Vec<String> {
+    let query = r#"query($name: String!) { __type(name: $name) { fields {
+        name args { type { kind } }
+        type { kind ofType { kind ofType { kind ofType { kind } } } } } } }"#;
+    let data = data(db, query, json!({ "name": kind })).await;
+    let mut selection = Vec::new();
+    for field in data["__type"]["fields"].as_array().expect("fields") {
+        let args = field["args"].as_array().expect("args");
+        if args.iter().any(|arg| arg["type"]["kind"] == "NON_NULL") {
+            continue;
+        }
+        let mut of_type = &field["type"];
+        while matches!(of_type["kind"].as_str(), Some("NON_NULL" | "LIST")) {
+            of_type = &of_type["ofType"];
+        }
+        let name = field["name"].as_str().expect("a name");
+        selection.push(match of_type["kind"].as_str() {
+            Some("SCALAR" | "ENUM") => name.to_owned(),
+            _ => format!("{name} {{ __typename }}"),
+        });
+    }
+    selection
+}
+
+/// The records with these global ids, each with `selection`.
+async fn data_of_nodes(
+    db: &sea_orm::DatabaseConnection,
+    ids: &[&Value],
+    selection: &str,
+) -> Vec<Value> {
+    let mut records = Vec::new();
+    for chunk in ids.chunks(100) {
+        let query = format!("query($ids: [ID!]!) {{ nodes(ids: $ids) {{ {selection} }} }}");
+        records.extend(
+            data(db, &query, json!({ "ids": chunk })).await["nodes"]
+                .as_array()
+                .expect("nodes")
+                .clone(),
+        );
+    }
+    records
 }
 
 async fn data_of_search(db: &sea_orm::DatabaseConnection, words: &str) -> Value {

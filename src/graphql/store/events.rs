@@ -51,17 +51,99 @@ impl Keyed for EventRow {
     }
 }
 
-/// The columns of [`EventRow`], from `events e` and its kind tables `m`, `s`, `x`.
+/// The columns of [`EventRow`] the `events e` table holds.
 const EVENT_COLUMNS: &str = "e.id, e.slug, e.kind, e.title, e.summary, e.occurred_at, e.occurred_until, \
-     e.time_precision, e.time_text, e.time_inferred, e.time_note, e.place_id, e.certainty, e.cameo_code, \
-     m.format AS meeting_format, m.status AS meeting_status, m.expected_duration_minutes, m.open_to_press, \
-     s.speaker_id, s.kind AS statement_kind, s.text AS statement_text, s.channel, s.channel_name, s.outlet_id, \
-     x.kind AS military_kind, x.weapons, x.effects, x.casualties";
+     e.time_precision, e.time_text, e.time_inferred, e.time_note, e.place_id, e.certainty, e.cameo_code";
 
-/// The joins from `events e` to its kind tables.
-const EVENT_KIND_JOINS: &str = " LEFT JOIN meetings m ON m.event_id = e.id \
-     LEFT JOIN statements s ON s.event_id = e.id \
-     LEFT JOIN military_events x ON x.event_id = e.id";
+/// Each kind table: how it is joined to `events e`, its columns of [`EventRow`], and the
+/// same columns as NULLs for a statement that leaves the table out.
+const MEETING_TABLE: KindTable = KindTable {
+    join: " LEFT JOIN meetings m ON m.event_id = e.id",
+    columns: ", m.format AS meeting_format, m.status AS meeting_status, \
+         m.expected_duration_minutes, m.open_to_press",
+    nulls: ", NULL AS meeting_format, NULL AS meeting_status, \
+         NULL AS expected_duration_minutes, NULL AS open_to_press",
+};
+const STATEMENT_TABLE: KindTable = KindTable {
+    join: " LEFT JOIN statements s ON s.event_id = e.id",
+    columns: ", s.speaker_id, s.kind AS statement_kind, s.text AS statement_text, \
+         s.channel, s.channel_name, s.outlet_id",
+    nulls: ", NULL AS speaker_id, NULL AS statement_kind, NULL AS statement_text, \
+         NULL AS channel, NULL AS channel_name, NULL AS outlet_id",
+};
+const MILITARY_TABLE: KindTable = KindTable {
+    join: " LEFT JOIN military_events x ON x.event_id = e.id",
+    columns: ", x.kind AS military_kind, x.weapons, x.effects, x.casualties",
+    nulls: ", NULL AS military_kind, NULL AS weapons, NULL AS effects, NULL AS casualties",
+};
+
+struct KindTable {
+    join: &'static str,
+    columns: &'static str,
+    nulls: &'static str,
+}
+
+/// The kind tables (`m`, `s`, `x`) a statement joins to `events e`. A list whose nodes
+/// ask only for what every event has reads the events table alone; otherwise it joins
+/// the tables of the kinds it can hold. A table left out gives NULL for its columns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct KindTables {
+    meetings: bool,
+    statements: bool,
+    military: bool,
+}
+
+impl KindTables {
+    /// Every kind table.
+    pub const ALL: Self = Self {
+        meetings: true,
+        statements: true,
+        military: true,
+    };
+
+    /// The tables of `kinds` (every kind when empty), or none when `details` is false.
+    pub fn of(kinds: &[EventKind], details: bool) -> Self {
+        let holds = |kind| details && (kinds.is_empty() || kinds.contains(&kind));
+        Self {
+            meetings: holds(EventKind::Meeting),
+            statements: holds(EventKind::Statement),
+            military: holds(EventKind::MilitaryEvent),
+        }
+    }
+
+    fn union(self, other: Self) -> Self {
+        Self {
+            meetings: self.meetings || other.meetings,
+            statements: self.statements || other.statements,
+            military: self.military || other.military,
+        }
+    }
+
+    fn each(self) -> [(bool, KindTable); 3] {
+        [
+            (self.meetings, MEETING_TABLE),
+            (self.statements, STATEMENT_TABLE),
+            (self.military, MILITARY_TABLE),
+        ]
+    }
+
+    /// Writes the columns of [`EventRow`].
+    fn push_columns(self, sql: &mut Sql) {
+        sql.push(EVENT_COLUMNS);
+        for (joined, table) in self.each() {
+            sql.push(if joined { table.columns } else { table.nulls });
+        }
+    }
+
+    /// Writes the joins from `events e`.
+    fn push_joins(self, sql: &mut Sql) {
+        for (joined, table) in self.each() {
+            if joined {
+                sql.push(table.join);
+            }
+        }
+    }
+}
 
 /// Keeps one of the rows `ep` of an actor who takes part in an event in two roles: the
 /// first role's. A scalar subquery is an index probe per candidate row in every plan,
@@ -128,15 +210,26 @@ impl EventQuery {
         }
     }
 
-    /// Writes the FROM clause: events with their kind tables, reached through the
+    /// The kind tables the filters read.
+    fn filtered_tables(&self) -> KindTables {
+        KindTables {
+            meetings: self.meeting_format.is_some() || self.meeting_status.is_some(),
+            statements: self.statement_kind.is_some()
+                || self.channel.is_some()
+                || self.speaker.is_some(),
+            military: self.military_kind.is_some(),
+        }
+    }
+
+    /// Writes the FROM clause: events with the kind tables `tables`, reached through the
     /// actor's participations (`ep`) when the query names an actor.
-    fn push_from(&self, sql: &mut Sql) {
+    fn push_from(&self, sql: &mut Sql, tables: KindTables) {
         if self.actor.is_some() {
             sql.push(" FROM event_participants ep JOIN events e ON e.id = ep.event_id");
         } else {
             sql.push(" FROM events e");
         }
-        sql.push(EVENT_KIND_JOINS);
+        tables.push_joins(sql);
     }
 
     /// Writes the WHERE clause (always opened, so callers may append `AND …`).
@@ -186,21 +279,25 @@ impl EventQuery {
         let mut sql = Sql::new(backend);
         self.push_with(&mut sql);
         sql.push("SELECT COUNT(*) AS n");
-        self.push_from(&mut sql);
+        self.push_from(&mut sql, self.filtered_tables());
         self.push_where(&mut sql);
         TotalCount::Query(sql.build())
     }
 
-    /// One page of the matching events, in time order.
+    /// One page of the matching events, in time order; with each kind's own columns
+    /// when `details` asks for them.
     pub async fn page(
         &self,
         db: &DatabaseConnection,
         page: &Page,
+        details: bool,
     ) -> Result<PageOf<EventRow>, AppError> {
+        let tables = KindTables::of(&self.kinds, details).union(self.filtered_tables());
         let mut sql = Sql::new(db.get_database_backend());
         self.push_with(&mut sql);
-        sql.push("SELECT ").push(EVENT_COLUMNS);
-        self.push_from(&mut sql);
+        sql.push("SELECT ");
+        tables.push_columns(&mut sql);
+        self.push_from(&mut sql, tables);
         self.push_where(&mut sql);
         let (time, id) = self.key_columns();
         page.push_window(&mut sql, time, id, self.descending);
@@ -247,12 +344,11 @@ fn push_any<E: ActiveEnum<Value = String>>(sql: &mut Sql, column: &str, values: 
 /// Events by id, in no particular order.
 pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<EventRow>, AppError> {
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push("SELECT ")
-        .push(EVENT_COLUMNS)
-        .push(" FROM events e")
-        .push(EVENT_KIND_JOINS)
-        .push(" WHERE e.id")
-        .in_ids(ids);
+    sql.push("SELECT ");
+    KindTables::ALL.push_columns(&mut sql);
+    sql.push(" FROM events e");
+    KindTables::ALL.push_joins(&mut sql);
+    sql.push(" WHERE e.id").in_ids(ids);
     rows(db, sql).await
 }
 
@@ -265,6 +361,24 @@ pub enum ActorEvents {
     Statements,
 }
 
+/// The page a nested list of an actor's events asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ActorPage {
+    pub which: ActorEvents,
+    pub page: Page,
+    /// Whether the nodes ask for their kind's own columns.
+    pub details: bool,
+}
+
+impl ActorPage {
+    fn tables(&self) -> KindTables {
+        match self.which {
+            ActorEvents::Participation(_) => KindTables::of(&[], self.details),
+            ActorEvents::Statements => KindTables::of(&[EventKind::Statement], self.details),
+        }
+    }
+}
+
 /// Most actors whose pages one statement reads; a larger batch takes one statement per
 /// this many actors (SQLite allows 500 terms in a compound SELECT).
 const ACTORS_PER_STATEMENT: usize = 100;
@@ -275,12 +389,11 @@ const ACTORS_PER_STATEMENT: usize = 100;
 pub async fn pages_by_actor(
     db: &DatabaseConnection,
     actors: &[i64],
-    which: ActorEvents,
-    page: &Page,
+    request: &ActorPage,
 ) -> Result<Vec<Parented<EventRow>>, AppError> {
     let mut pages = Vec::new();
     for chunk in actors.chunks(ACTORS_PER_STATEMENT) {
-        pages.extend(pages_of_chunk(db, chunk, which, page).await?);
+        pages.extend(pages_of_chunk(db, chunk, request).await?);
     }
     Ok(pages)
 }
@@ -288,17 +401,18 @@ pub async fn pages_by_actor(
 async fn pages_of_chunk(
     db: &DatabaseConnection,
     actors: &[i64],
-    which: ActorEvents,
-    page: &Page,
+    request: &ActorPage,
 ) -> Result<Vec<Parented<EventRow>>, AppError> {
+    let ActorPage { which, page, .. } = request;
+    let tables = request.tables();
     let (table, owner) = match which {
         ActorEvents::Participation(_) => ("event_participants ep", "ep.actor_id"),
         ActorEvents::Statements => ("statements s", "s.speaker_id"),
     };
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push("SELECT ")
-        .push(EVENT_COLUMNS)
-        .push(", owned.parent_id FROM (");
+    sql.push("SELECT ");
+    tables.push_columns(&mut sql);
+    sql.push(", owned.parent_id FROM (");
     for (i, actor) in actors.iter().enumerate() {
         if i > 0 {
             sql.push(" UNION ALL ");
@@ -308,14 +422,14 @@ async fn pages_of_chunk(
              FROM {table} WHERE {owner} = "
         ));
         sql.bind(*actor);
-        if let ActorEvents::Participation(role) = which {
+        if let ActorEvents::Participation(role) = *which {
             push_role(&mut sql, role);
         }
         page.push_window(&mut sql, "occurred_at", "event_id", false);
         sql.push(&format!(") branch_{i}"));
     }
-    sql.push(") owned JOIN events e ON e.id = owned.event_id")
-        .push(EVENT_KIND_JOINS);
+    sql.push(") owned JOIN events e ON e.id = owned.event_id");
+    tables.push_joins(&mut sql);
     let direction = page.direction(false);
     sql.push(&format!(
         " ORDER BY owned.parent_id, owned.occurred_at {direction}, owned.event_id {direction}"

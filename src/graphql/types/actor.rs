@@ -88,14 +88,7 @@ impl Actor {
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<Event>> {
         let page = Page::new(first, after, last, before)?;
-        events_connection(
-            ctx,
-            self.0.id,
-            ActorEvents::Participation(role),
-            page,
-            Event::from_row,
-        )
-        .await
+        events_connection(ctx, self.0.id, ActorEvents::Participation(role), page).await
     }
 
     /// Statements this actor made, in time order.
@@ -108,14 +101,7 @@ impl Actor {
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<Statement>> {
         let page = Page::new(first, after, last, before)?;
-        events_connection(
-            ctx,
-            self.0.id,
-            ActorEvents::Statements,
-            page,
-            Statement::from_row,
-        )
-        .await
+        events_connection(ctx, self.0.id, ActorEvents::Statements, page).await
     }
 
     /// Positions this actor takes on proposals and provisions.

@@ -14,7 +14,7 @@ use crate::graphql::loaders::{
     ProposalById, ProposalLinksByEvent, RelationsFromEvent, RelationsToEvent, load_one,
 };
 use crate::graphql::pagination::{Conn, Page, TotalCount, connection};
-use crate::graphql::store::events::{ActorEvents, EventRow};
+use crate::graphql::store::events::{ActorEvents, ActorPage, EventRow};
 
 /// Anything that happened on the timeline: a meeting, a statement or a military event.
 // Clippy reads the repeated `ty`/`desc` keys of separate `field(...)` entries as duplicates.
@@ -101,89 +101,100 @@ pub enum Event {
     MilitaryEvent(MilitaryEvent),
 }
 
-impl Event {
+impl From<EventRow> for Event {
     /// The event a row holds, typed by its kind.
-    pub fn from_row(row: EventRow) -> Result<Self, AppError> {
-        Ok(match row.kind {
-            EventKind::Meeting => Event::Meeting(Meeting::from_row(row)?),
-            EventKind::Statement => Event::Statement(Statement::from_row(row)?),
-            EventKind::MilitaryEvent => Event::MilitaryEvent(MilitaryEvent::from_row(row)?),
-        })
+    fn from(row: EventRow) -> Self {
+        match row.kind {
+            EventKind::Meeting => Event::Meeting(Meeting { row }),
+            EventKind::Statement => Event::Statement(Statement { row }),
+            EventKind::MilitaryEvent => Event::MilitaryEvent(MilitaryEvent { row }),
+        }
     }
 }
 
-/// An internal error for an event whose kind table has no row for it.
-fn missing_details(row: &EventRow) -> AppError {
-    AppError::internal(format!(
-        "event {} of kind {:?} has no details row",
-        row.id, row.kind
-    ))
+/// The fields every kind of event answers without its kind table's columns: the
+/// events table's own, and those read through loaders. A list whose nodes ask for
+/// nothing else reads the events table alone; any other field (a kind's own, or one
+/// added later and not listed here) makes it join the kind tables.
+const FIELDS_WITHOUT_DETAILS: &[&str] = &[
+    "__typename",
+    "id",
+    "slug",
+    "title",
+    "summary",
+    "time",
+    "place",
+    "certainty",
+    "cameoCode",
+    "participants",
+    "relations",
+    "inverseRelations",
+    "accounts",
+    "proposals",
+    "citations",
+    "about",
+    "positions",
+    "perpetrators",
+    "targets",
+];
+
+/// Whether the nodes of the event connection `ctx`'s field returns ask for a field
+/// that needs their kind table's columns.
+pub fn nodes_need_details(ctx: &Context<'_>) -> bool {
+    let connection = ctx.look_ahead();
+    [
+        connection.field("nodes"),
+        connection.field("edges").field("node"),
+    ]
+    .iter()
+    .flat_map(|nodes| nodes.selection_fields())
+    .any(|node| {
+        node.selection_set()
+            .any(|field| !FIELDS_WITHOUT_DETAILS.contains(&field.name()))
+    })
+}
+
+/// A kind table's column of an event's row: an internal error when the row has none,
+/// which means the statement that read the row left the table out.
+fn detail<T>(row: &EventRow, value: Option<T>) -> Result<T, AppError> {
+    value.ok_or_else(|| {
+        AppError::internal(format!(
+            "event {} of kind {:?} was read without its details",
+            row.id, row.kind
+        ))
+    })
 }
 
 /// A meeting, call or visit.
 pub struct Meeting {
     row: EventRow,
-    format: MeetingFormat,
-    status: MeetingStatus,
 }
 
-impl Meeting {
-    /// The meeting a row holds; an internal error when the row is no meeting.
-    pub fn from_row(row: EventRow) -> Result<Self, AppError> {
-        match (row.meeting_format, row.meeting_status) {
-            (Some(format), Some(status)) => Ok(Self {
-                row,
-                format,
-                status,
-            }),
-            _ => Err(missing_details(&row)),
-        }
+impl From<EventRow> for Meeting {
+    fn from(row: EventRow) -> Self {
+        Self { row }
     }
 }
 
 /// Something an actor said or wrote: a quote, a paraphrase, a readout, an accusation.
 pub struct Statement {
     row: EventRow,
-    speaker_id: i64,
-    kind: StatementKind,
-    text: String,
-    channel: ChannelKind,
 }
 
-impl Statement {
-    /// The statement a row holds; an internal error when the row is no statement.
-    pub fn from_row(row: EventRow) -> Result<Self, AppError> {
-        match (
-            row.speaker_id,
-            row.statement_kind,
-            row.statement_text.clone(),
-            row.channel,
-        ) {
-            (Some(speaker_id), Some(kind), Some(text), Some(channel)) => Ok(Self {
-                row,
-                speaker_id,
-                kind,
-                text,
-                channel,
-            }),
-            _ => Err(missing_details(&row)),
-        }
+impl From<EventRow> for Statement {
+    fn from(row: EventRow) -> Self {
+        Self { row }
     }
 }
 
 /// A strike, attack, assault or capture.
 pub struct MilitaryEvent {
     row: EventRow,
-    kind: MilitaryEventKind,
 }
 
-impl MilitaryEvent {
-    /// The military event a row holds; an internal error when the row is none.
-    pub fn from_row(row: EventRow) -> Result<Self, AppError> {
-        match row.military_kind {
-            Some(kind) => Ok(Self { row, kind }),
-            None => Err(missing_details(&row)),
-        }
+impl From<EventRow> for MilitaryEvent {
+    fn from(row: EventRow) -> Self {
+        Self { row }
     }
 }
 
@@ -314,7 +325,7 @@ macro_rules! event_object {
                 for relation in relations {
                     let row = required::<EventById, EventRow>(ctx, relation.0.event_id).await?;
                     if row.kind == EventKind::Statement {
-                        accounts.push(Statement::from_row(row)?);
+                        accounts.push(Statement::from(row));
                     }
                 }
                 Ok(accounts)
@@ -339,13 +350,13 @@ event_object!(
     /// A meeting, call or visit.
     Meeting {
     /// The form of the meeting.
-    async fn format(&self) -> MeetingFormat {
-        self.format
+    async fn format(&self) -> Result<MeetingFormat> {
+        Ok(detail(&self.row, self.row.meeting_format)?)
     }
 
     /// Whether it has taken place.
-    async fn status(&self) -> MeetingStatus {
-        self.status
+    async fn status(&self) -> Result<MeetingStatus> {
+        Ok(detail(&self.row, self.row.meeting_status)?)
     }
 
     /// How long it is expected to last, in minutes.
@@ -364,22 +375,22 @@ event_object!(
     Statement {
     /// Who spoke or wrote.
     async fn speaker(&self, ctx: &Context<'_>) -> Result<Actor> {
-        required::<ActorById, _>(ctx, self.speaker_id).await
+        required::<ActorById, _>(ctx, detail(&self.row, self.row.speaker_id)?).await
     }
 
     /// How the words reach the source.
-    async fn kind(&self) -> StatementKind {
-        self.kind
+    async fn kind(&self) -> Result<StatementKind> {
+        Ok(detail(&self.row, self.row.statement_kind)?)
     }
 
     /// The words: quoted exactly for a direct quote, as retold otherwise.
-    async fn text(&self) -> &str {
-        &self.text
+    async fn text(&self) -> Result<&str> {
+        Ok(detail(&self.row, self.row.statement_text.as_deref())?)
     }
 
     /// The kind of channel used.
-    async fn channel(&self) -> ChannelKind {
-        self.channel
+    async fn channel(&self) -> Result<ChannelKind> {
+        Ok(detail(&self.row, self.row.channel)?)
     }
 
     /// The channel's name, such as "Truth Social" or "X".
@@ -399,7 +410,7 @@ event_object!(
         for relation in of_kind(load_one::<RelationsFromEvent>(ctx, self.row.id).await?, None) {
             if matches!(relation.0.kind, EventRelationKind::About | EventRelationKind::AccountOf | EventRelationKind::RespondsTo) {
                 let row = required::<EventById, EventRow>(ctx, relation.0.related_event_id).await?;
-                subjects.push(Subject::from(Event::from_row(row)?));
+                subjects.push(Subject::from(Event::from(row)));
             }
         }
         for link in load_one::<ProposalLinksByEvent>(ctx, self.row.id).await?.unwrap_or_default() {
@@ -418,8 +429,8 @@ event_object!(
     /// A strike, attack, assault or capture.
     MilitaryEvent {
     /// What kind of action it was.
-    async fn kind(&self) -> MilitaryEventKind {
-        self.kind
+    async fn kind(&self) -> Result<MilitaryEventKind> {
+        Ok(detail(&self.row, self.row.military_kind)?)
     }
 
     /// The weapons used, as the source names them.
@@ -496,9 +507,9 @@ impl Participant {
 
     /// The event.
     async fn event(&self, ctx: &Context<'_>) -> Result<Event> {
-        Ok(Event::from_row(
+        Ok(Event::from(
             required::<EventById, EventRow>(ctx, self.0.event_id).await?,
-        )?)
+        ))
     }
 
     /// Where sources state the actor's part.
@@ -533,16 +544,16 @@ impl EventRelation {
 
     /// The event the relation is stated of.
     async fn from(&self, ctx: &Context<'_>) -> Result<Event> {
-        Ok(Event::from_row(
+        Ok(Event::from(
             required::<EventById, EventRow>(ctx, self.0.event_id).await?,
-        )?)
+        ))
     }
 
     /// The event it relates to.
     async fn to(&self, ctx: &Context<'_>) -> Result<Event> {
-        Ok(Event::from_row(
+        Ok(Event::from(
             required::<EventById, EventRow>(ctx, self.0.related_event_id).await?,
-        )?)
+        ))
     }
 
     /// Where sources state the relation.
@@ -575,9 +586,9 @@ impl EventProposalLink {
 
     /// The event.
     async fn event(&self, ctx: &Context<'_>) -> Result<Event> {
-        Ok(Event::from_row(
+        Ok(Event::from(
             required::<EventById, EventRow>(ctx, self.0.event_id).await?,
-        )?)
+        ))
     }
 
     /// The proposal.
@@ -592,19 +603,23 @@ impl EventProposalLink {
 }
 
 /// One page of an actor's events (or statements), as a connection of `N`.
-pub(super) async fn events_connection<N: async_graphql::OutputType>(
+pub(super) async fn events_connection<N: async_graphql::OutputType + From<EventRow>>(
     ctx: &Context<'_>,
     actor: i64,
     which: ActorEvents,
     page: Page,
-    node: fn(EventRow) -> Result<N, AppError>,
 ) -> Result<Conn<N>> {
-    let rows = load_one::<EventPagesByActor>(ctx, (actor, which, page))
+    let request = ActorPage {
+        which,
+        page,
+        details: nodes_need_details(ctx),
+    };
+    let rows = load_one::<EventPagesByActor>(ctx, (actor, request))
         .await?
         .unwrap_or_default();
     Ok(connection(
         rows,
         TotalCount::ActorEvents(actor, which),
-        node,
+        |row| Ok(N::from(row)),
     )?)
 }

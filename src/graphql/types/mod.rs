@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 pub use self::actor::{Actor, Affiliation};
 pub use self::event::{
     Event, EventProposalLink, EventRelation, Meeting, MilitaryEvent, Participant, Statement,
-    Subject,
+    Subject, nodes_need_details,
 };
 pub use self::node::{Node, node_by_id};
 pub use self::place::Place;

@@ -65,7 +65,7 @@ pub async fn node_by_id(
         "Meeting" | "Statement" | "MilitaryEvent" => {
             match one::<EventById, EventRow>(ctx, Some(key)).await? {
                 Some(row) => {
-                    let event = Node::from(Event::from_row(row)?);
+                    let event = Node::from(Event::from(row));
                     // An id names its type: a meeting's id with another type prefix is no id.
                     (event.introspection_type_name() == type_name).then_some(event)
                 }

@@ -262,9 +262,9 @@ impl Position {
     /// The statement the stance rests on.
     async fn statement(&self, ctx: &Context<'_>) -> Result<Option<Statement>> {
         match self.0.statement_id {
-            Some(id) => Ok(Some(Statement::from_row(
+            Some(id) => Ok(Some(Statement::from(
                 required::<EventById, EventRow>(ctx, id).await?,
-            )?)),
+            ))),
             None => Ok(None),
         }
     }

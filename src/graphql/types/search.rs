@@ -2,7 +2,7 @@
 
 use async_graphql::{Object, Union};
 
-use super::event::{Meeting, MilitaryEvent, Statement};
+use super::event::{Event, Meeting, MilitaryEvent, Statement};
 use super::proposal::Proposal;
 
 /// A record that matches a search.
@@ -12,6 +12,16 @@ pub enum SearchResult {
     Statement(Statement),
     MilitaryEvent(MilitaryEvent),
     Proposal(Proposal),
+}
+
+impl From<Event> for SearchResult {
+    fn from(event: Event) -> Self {
+        match event {
+            Event::Meeting(meeting) => SearchResult::Meeting(meeting),
+            Event::Statement(statement) => SearchResult::Statement(statement),
+            Event::MilitaryEvent(military) => SearchResult::MilitaryEvent(military),
+        }
+    }
 }
 
 /// One search match and how well it matches.
