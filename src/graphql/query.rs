@@ -8,7 +8,7 @@ use super::error::AppError;
 use super::loaders::{
     ActorById, EventById, Fetch, PlaceById, ProposalById, SourceById, load_many, load_one,
 };
-use super::pagination::{Conn, Page, connection};
+use super::pagination::{Conn, Page, PageOf, connection};
 use super::store::events::{EventQuery, EventRow};
 use super::store::{records, search};
 use super::types::*;
@@ -92,11 +92,72 @@ async fn existing<F: Fetch<Key = i64>>(
     }
 }
 
+/// A kind of record a list's argument can name by slug.
+#[derive(Debug, Clone, Copy)]
+enum Named {
+    Actor,
+    Place,
+    Source,
+    Event,
+}
+
+impl Named {
+    /// Fails with NOT_FOUND unless a record of this kind has `slug`.
+    async fn check(self, ctx: &Context<'_>, argument: &'static str, slug: &str) -> Result<i64> {
+        match self {
+            Named::Actor => existing::<ActorById>(ctx, "actor", argument, slug).await,
+            Named::Place => existing::<PlaceById>(ctx, "place", argument, slug).await,
+            Named::Source => existing::<SourceById>(ctx, "source", argument, slug).await,
+            Named::Event => existing::<EventById>(ctx, "event", argument, slug).await,
+        }
+    }
+
+    fn kind(self) -> &'static str {
+        match self {
+            Named::Actor => "actor",
+            Named::Place => "place",
+            Named::Source => "source",
+            Named::Event => "event",
+        }
+    }
+}
+
+/// The records a list's arguments name by slug. A record's id follows from its slug, so
+/// the list is read at once and the names are checked only when the page comes back
+/// empty: each filter on a named record matches only rows that refer to it, so a row
+/// proves the name, and an empty page may mean the name matches no record, which is
+/// then an error on its argument rather than an empty list.
+#[derive(Default)]
+struct Names(Vec<(Named, &'static str, String)>);
+
+impl Names {
+    /// The id of the record of `kind` that `argument` names by `slug`, checked later.
+    fn id(&mut self, kind: Named, argument: &'static str, slug: &str) -> i64 {
+        self.0.push((kind, argument, slug.to_owned()));
+        record_id(kind.kind(), &[slug])
+    }
+
+    /// The id for an optional slug.
+    fn id_of(&mut self, kind: Named, argument: &'static str, slug: Option<&str>) -> Option<i64> {
+        slug.map(|slug| self.id(kind, argument, slug))
+    }
+
+    /// Checks every name, when `page` has no rows.
+    async fn check_if_empty<T>(&self, ctx: &Context<'_>, page: &PageOf<T>) -> Result<()> {
+        if page.rows.is_empty() {
+            for (kind, argument, slug) in &self.0 {
+                kind.check(ctx, argument, slug).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Turns the arguments every event list shares into a query.
-async fn event_query(
-    ctx: &Context<'_>,
+fn event_query(
     filter: Option<EventFilter>,
     order: EventOrder,
+    names: &mut Names,
 ) -> Result<EventQuery> {
     let filter = filter.unwrap_or_default();
     if let (Some(from), Some(to)) = (filter.from, filter.to)
@@ -115,26 +176,14 @@ async fn event_query(
         )
         .into());
     }
-    let actor = match &filter.actor {
-        Some(slug) => Some(existing::<ActorById>(ctx, "actor", "filter.actor", slug).await?),
-        None => None,
-    };
-    let place = match &filter.place {
-        Some(slug) => Some(existing::<PlaceById>(ctx, "place", "filter.place", slug).await?),
-        None => None,
-    };
-    let source = match &filter.source {
-        Some(slug) => Some(existing::<SourceById>(ctx, "source", "filter.source", slug).await?),
-        None => None,
-    };
     Ok(EventQuery {
-        actor,
+        actor: names.id_of(Named::Actor, "filter.actor", filter.actor.as_deref()),
         role: filter.role,
         from: filter.from,
         to: filter.to,
-        place,
+        place: names.id_of(Named::Place, "filter.place", filter.place.as_deref()),
         certainty: filter.certainty.unwrap_or_default(),
-        source,
+        source: names.id_of(Named::Source, "filter.source", filter.source.as_deref()),
         descending: order == EventOrder::TimeDesc,
         ..EventQuery::default()
     })
@@ -144,10 +193,12 @@ async fn event_query(
 async fn event_page<N: async_graphql::OutputType + From<EventRow>>(
     ctx: &Context<'_>,
     query: EventQuery,
+    names: Names,
     page: Page,
 ) -> Result<Conn<N>> {
     let db = ctx.data::<DatabaseConnection>()?;
     let rows = query.page(db, &page, nodes_need_details(ctx)).await?;
+    names.check_if_empty(ctx, &rows).await?;
     Ok(connection(
         rows,
         query.count(db.get_database_backend()),
@@ -284,13 +335,12 @@ impl Query {
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<Place>> {
         let page = Page::new(first, after, last, before)?;
-        let parent = match &parent {
-            Some(slug) => Some(existing::<PlaceById>(ctx, "place", "parent", slug).await?),
-            None => None,
-        };
+        let mut names = Names::default();
+        let parent = names.id_of(Named::Place, "parent", parent.as_deref());
         let db = ctx.data::<DatabaseConnection>()?;
         let listing = records::places(kind, parent, order_by == NameOrder::NameDesc);
         let rows = listing.page::<place::Model>(db, &page).await?;
+        names.check_if_empty(ctx, &rows).await?;
         Ok(connection(rows, listing.count(db), |row| {
             Ok(Place::from(row))
         })?)
@@ -332,13 +382,12 @@ impl Query {
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<Proposal>> {
         let page = Page::new(first, after, last, before)?;
-        let party = match &party {
-            Some(slug) => Some(existing::<ActorById>(ctx, "actor", "party", slug).await?),
-            None => None,
-        };
+        let mut names = Names::default();
+        let party = names.id_of(Named::Actor, "party", party.as_deref());
         let db = ctx.data::<DatabaseConnection>()?;
         let listing = records::proposals(kind, status, party, order_by == TitleOrder::TitleDesc);
         let rows = listing.page::<proposal::Model>(db, &page).await?;
+        names.check_if_empty(ctx, &rows).await?;
         Ok(connection(rows, listing.count(db), |row| {
             Ok(Proposal::from(row))
         })?)
@@ -358,9 +407,10 @@ impl Query {
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<Event>> {
         let page = Page::new(first, after, last, before)?;
-        let mut query = event_query(ctx, filter, order_by).await?;
+        let mut names = Names::default();
+        let mut query = event_query(filter, order_by, &mut names)?;
         query.kinds = kinds.unwrap_or_default();
-        event_page(ctx, query, page).await
+        event_page(ctx, query, names, page).await
     }
 
     /// Meetings, calls and visits, in time order.
@@ -378,11 +428,12 @@ impl Query {
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<Meeting>> {
         let page = Page::new(first, after, last, before)?;
-        let mut query = event_query(ctx, filter, order_by).await?;
+        let mut names = Names::default();
+        let mut query = event_query(filter, order_by, &mut names)?;
         query.kinds = vec![EventKind::Meeting];
         query.meeting_format = format;
         query.meeting_status = status;
-        event_page(ctx, query, page).await
+        event_page(ctx, query, names, page).await
     }
 
     /// Statements, in time order.
@@ -407,17 +458,14 @@ impl Query {
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<Statement>> {
         let page = Page::new(first, after, last, before)?;
-        let mut query = event_query(ctx, filter, order_by).await?;
+        let mut names = Names::default();
+        let mut query = event_query(filter, order_by, &mut names)?;
         query.kinds = vec![EventKind::Statement];
         query.statement_kind = kind;
         query.channel = channel;
-        if let Some(slug) = &speaker {
-            query.speaker = Some(existing::<ActorById>(ctx, "actor", "speaker", slug).await?);
-        }
-        if let Some(slug) = &about {
-            query.about = Some(existing::<EventById>(ctx, "event", "about", slug).await?);
-        }
-        event_page(ctx, query, page).await
+        query.speaker = names.id_of(Named::Actor, "speaker", speaker.as_deref());
+        query.about = names.id_of(Named::Event, "about", about.as_deref());
+        event_page(ctx, query, names, page).await
     }
 
     /// Strikes, attacks, assaults and captures, in time order.
@@ -434,10 +482,11 @@ impl Query {
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<MilitaryEvent>> {
         let page = Page::new(first, after, last, before)?;
-        let mut query = event_query(ctx, filter, order_by).await?;
+        let mut names = Names::default();
+        let mut query = event_query(filter, order_by, &mut names)?;
         query.kinds = vec![EventKind::MilitaryEvent];
         query.military_kind = kind;
-        event_page(ctx, query, page).await
+        event_page(ctx, query, names, page).await
     }
 
     /// Ranked full-text search over statements, event titles and summaries, and

@@ -211,6 +211,31 @@ on_both_backends! {
         assert_eq!(one["node"]["slug"], ids["meetings"]["nodes"][0]["slug"]);
     }
 
+    async fn a_slug_no_record_has_is_not_found_and_a_record_with_nothing_to_list_is_an_empty_page(test_db: &TestDb) {
+        let db = test_db.seeded().await;
+        let unknown = [
+            (r#"{ timeline(filter: { actor: "nobody" }) { nodes { slug } } }"#, "filter.actor"),
+            (r#"{ meetings(filter: { place: "nowhere" }) { nodes { slug } } }"#, "filter.place"),
+            (r#"{ militaryEvents(filter: { source: "no-source" }) { nodes { slug } } }"#, "filter.source"),
+            (r#"{ statements(speaker: "nobody") { totalCount } }"#, "speaker"),
+            (r#"{ statements(about: "no-event") { nodes { slug } } }"#, "about"),
+            (r#"{ places(parent: "nowhere") { nodes { slug } } }"#, "parent"),
+            (r#"{ proposals(party: "nobody") { nodes { slug } } }"#, "party"),
+        ];
+        for (query, argument) in unknown {
+            let error = error(db, query, json!({})).await;
+            assert_eq!((&error["extensions"]["code"], &error["extensions"]["argument"]), (&json!("NOT_FOUND"), &json!(argument)), "{query}: {error}");
+        }
+        let source = data(db, "{ sources(first: 1) { nodes { slug } } }", json!({})).await["sources"]["nodes"][0]["slug"].clone();
+        let empty = data(db, r#"query($source: String!) {
+            timeline(filter: { actor: "donald-trump", place: "united-states", source: $source, to: "1900-01-01T00:00:00Z" }) { totalCount nodes { slug } }
+            statements(speaker: "donald-trump", about: "trump-putin-call-2025-12-28", filter: { to: "1900-01-01T00:00:00Z" }) { totalCount nodes { slug } }
+        }"#, json!({ "source": source })).await;
+        for list in ["timeline", "statements"] {
+            assert_eq!(empty[list], json!({ "totalCount": 0, "nodes": [] }), "{list}");
+        }
+    }
+
     async fn bad_arguments_are_named_with_a_code(test_db: &TestDb) {
         let db = test_db.seeded().await;
         let malformed = error(db, r#"{ node(id: "not-an-id") { id } }"#, json!({})).await;
