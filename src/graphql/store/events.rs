@@ -1,16 +1,18 @@
 //! Events of every kind: one row joins an event to its kind's details.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveEnum, DatabaseConnection, DbBackend, FromQueryResult};
+use sea_orm::{ActiveEnum, DatabaseConnection, DbBackend, DbErr, FromQueryResult, QueryResult};
 
-use super::{Parented, rows};
+use super::{Columns, Parented, rows};
 use crate::db::sql::Sql;
 use crate::domain::*;
 use crate::graphql::error::AppError;
 use crate::graphql::pagination::{Cursor, Keyed, Page, PageOf, SortKey, TotalCount};
 
-/// An event with the columns of its kind's table (the others are null).
-#[derive(Debug, Clone, FromQueryResult)]
+/// An event with the columns of its kind's table (the others are null). The fields
+/// follow the order of the columns [`KindTables::push_columns`] writes, in which they
+/// are read.
+#[derive(Debug, Clone)]
 pub struct EventRow {
     pub id: i64,
     pub slug: String,
@@ -40,6 +42,42 @@ pub struct EventRow {
     pub weapons: Option<String>,
     pub effects: Option<String>,
     pub casualties: Option<String>,
+}
+
+impl FromQueryResult for EventRow {
+    fn from_query_result(row: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
+        let mut columns = Columns::new(row);
+        Ok(Self {
+            id: columns.read()?,
+            slug: columns.read()?,
+            kind: columns.read()?,
+            title: columns.read()?,
+            summary: columns.read()?,
+            occurred_at: columns.read()?,
+            occurred_until: columns.read()?,
+            time_precision: columns.read()?,
+            time_text: columns.read()?,
+            time_inferred: columns.read()?,
+            time_note: columns.read()?,
+            place_id: columns.read()?,
+            certainty: columns.read()?,
+            cameo_code: columns.read()?,
+            meeting_format: columns.read()?,
+            meeting_status: columns.read()?,
+            expected_duration_minutes: columns.read()?,
+            open_to_press: columns.read()?,
+            speaker_id: columns.read()?,
+            statement_kind: columns.read()?,
+            statement_text: columns.read()?,
+            channel: columns.read()?,
+            channel_name: columns.read()?,
+            outlet_id: columns.read()?,
+            military_kind: columns.read()?,
+            weapons: columns.read()?,
+            effects: columns.read()?,
+            casualties: columns.read()?,
+        })
+    }
 }
 
 impl Keyed for EventRow {

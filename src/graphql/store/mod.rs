@@ -7,7 +7,7 @@ pub mod events;
 pub mod records;
 pub mod search;
 
-use sea_orm::{DatabaseConnection, DbErr, FromQueryResult, QueryResult};
+use sea_orm::{DatabaseConnection, DbErr, FromQueryResult, QueryResult, TryGetable};
 
 use super::error::AppError;
 use crate::db::sql::Sql;
@@ -18,6 +18,28 @@ pub async fn rows<T: FromQueryResult>(
     sql: Sql,
 ) -> Result<Vec<T>, AppError> {
     Ok(T::find_by_statement(sql.build()).all(db).await?)
+}
+
+/// Reads a row's columns one after another by position. The reader sea-orm derives
+/// looks each column up by name, formatting and hashing the name every time, which for
+/// a page of wide rows cost more than the rest of the request's work in this process.
+pub struct Columns<'a> {
+    row: &'a QueryResult,
+    next: usize,
+}
+
+impl<'a> Columns<'a> {
+    /// A reader at the row's first column.
+    pub fn new(row: &'a QueryResult) -> Self {
+        Self { row, next: 0 }
+    }
+
+    /// The next column's value.
+    pub fn read<T: TryGetable>(&mut self) -> Result<T, DbErr> {
+        let value = self.row.try_get_by_index(self.next);
+        self.next += 1;
+        value
+    }
 }
 
 /// A row with the id of the parent it was loaded for (column `parent_id`).
