@@ -31,7 +31,7 @@ use tokio::sync::mpsc;
 use super::error::AppError;
 use super::pagination::PageOf;
 use super::store::by_parent;
-use super::store::events::{self, ActorEvents, ActorPage, EventRow};
+use super::store::events::{self, ActorEvents, ActorPage, EventRow, ParticipantRow};
 use crate::db::entities::*;
 use crate::db::sql::one_of;
 use crate::domain::CitedRecord;
@@ -162,8 +162,6 @@ children!(/// The ties other actors have to an actor (its members, office holder
     AffiliationsByTarget, affiliation, TargetActorId, target_actor_id, Id);
 children!(/// The places directly within a place.
     PlacesByParent, place, ParentId, parent_id, Name);
-children!(/// Who took part in an event.
-    ParticipantsByEvent, event_participant, EventId, event_id, Role);
 children!(/// Relations from an event to others.
     RelationsFromEvent, event_relation, EventId, event_id, Kind);
 children!(/// Relations from other events to an event.
@@ -184,6 +182,29 @@ children!(/// Positions an actor takes.
     PositionsByActor, position, ActorId, actor_id, Id);
 children!(/// Positions a statement backs.
     PositionsByStatement, position, StatementId, statement_id, Id);
+
+/// Who took part in an event, each with the actor: participants are nearly always read
+/// for who they are, and one statement reads both.
+pub struct ParticipantsByEvent;
+
+impl Fetch for ParticipantsByEvent {
+    type Key = i64;
+    type Value = Vec<ParticipantRow>;
+
+    async fn fetch(
+        db: &DatabaseConnection,
+        keys: &[i64],
+    ) -> Result<HashMap<i64, Self::Value>, AppError> {
+        let mut grouped: HashMap<i64, Self::Value> = HashMap::with_capacity(keys.len());
+        for row in events::participants(db, keys).await? {
+            grouped
+                .entry(row.participation.event_id)
+                .or_default()
+                .push(row);
+        }
+        Ok(grouped)
+    }
+}
 
 /// Events by id, with their kind's details.
 pub struct EventById;

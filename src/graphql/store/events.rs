@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveEnum, DatabaseConnection, DbBackend, DbErr, FromQueryResult, QueryResult};
 
 use super::{Columns, Parented, rows};
+use crate::db::entities::{actor, event_participant};
 use crate::db::sql::Sql;
 use crate::domain::*;
 use crate::graphql::error::AppError;
@@ -387,6 +388,52 @@ pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<EventRow
     sql.push(" FROM events e");
     KindTables::ALL.push_joins(&mut sql);
     sql.push(" WHERE e.id").in_ids(ids);
+    rows(db, sql).await
+}
+
+/// An actor's part in an event, with the actor.
+#[derive(Debug, Clone)]
+pub struct ParticipantRow {
+    pub participation: event_participant::Model,
+    pub actor: actor::Model,
+}
+
+impl FromQueryResult for ParticipantRow {
+    fn from_query_result(row: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
+        let mut columns = Columns::new(row);
+        Ok(Self {
+            participation: event_participant::Model {
+                id: columns.read()?,
+                event_id: columns.read()?,
+                actor_id: columns.read()?,
+                role: columns.read()?,
+                occurred_at: columns.read()?,
+            },
+            actor: actor::Model {
+                id: columns.read()?,
+                slug: columns.read()?,
+                name: columns.read()?,
+                kind: columns.read()?,
+                country: columns.read()?,
+                description: columns.read()?,
+            },
+        })
+    }
+}
+
+/// The participants of `events` with their actors, in order of role, then id.
+pub async fn participants(
+    db: &DatabaseConnection,
+    events: &[i64],
+) -> Result<Vec<ParticipantRow>, AppError> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT ep.id, ep.event_id, ep.actor_id, ep.role, ep.occurred_at, \
+         a.id, a.slug, a.name, a.kind, a.country, a.description \
+         FROM event_participants ep JOIN actors a ON a.id = ep.actor_id WHERE ep.event_id",
+    )
+    .in_ids(events)
+    .push(" ORDER BY ep.role, ep.id");
     rows(db, sql).await
 }
 

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Interface, Object, Result, Union};
 
 use super::proposal::{Position, Proposal};
 use super::{Actor, Citation, Place, Time, citations_of, list, one, required};
-use crate::db::entities::{event_participant, event_proposal, event_relation};
+use crate::db::entities::{actor, event_participant, event_proposal, event_relation};
 use crate::domain::*;
 use crate::graphql::error::AppError;
 use crate::graphql::ids;
@@ -14,7 +14,7 @@ use crate::graphql::loaders::{
     ProposalById, ProposalLinksByEvent, RelationsFromEvent, RelationsToEvent, load_one,
 };
 use crate::graphql::pagination::{Conn, Page, TotalCount, connection};
-use crate::graphql::store::events::{ActorEvents, ActorPage, EventRow};
+use crate::graphql::store::events::{ActorEvents, ActorPage, EventRow, ParticipantRow};
 
 /// Anything that happened on the timeline: a meeting, a statement or a military event.
 // Clippy reads the repeated `ty`/`desc` keys of separate `field(...)` entries as duplicates.
@@ -209,8 +209,8 @@ async fn participants_in(
         .unwrap_or_default();
     Ok(rows
         .into_iter()
-        .filter(|row| role.is_none_or(|role| row.role == role))
-        .map(Participant)
+        .filter(|row| role.is_none_or(|role| row.participation.role == role))
+        .map(Participant::from)
         .collect())
 }
 
@@ -218,7 +218,7 @@ async fn participants_in(
 async fn actors_in(ctx: &Context<'_>, event: i64, role: ParticipantRole) -> Result<Vec<Actor>> {
     let mut actors = Vec::new();
     for participant in participants_in(ctx, event, Some(role)).await? {
-        actors.push(required::<ActorById, _>(ctx, participant.0.actor_id).await?);
+        actors.push(participant.actor_of(ctx).await?);
     }
     Ok(actors)
 }
@@ -478,12 +478,34 @@ impl From<Event> for Subject {
     }
 }
 
-/// An actor's part in an event.
-pub struct Participant(pub(super) event_participant::Model);
+/// An actor's part in an event, with the actor when it was read alongside.
+pub struct Participant {
+    row: event_participant::Model,
+    actor: Option<actor::Model>,
+}
 
 impl From<event_participant::Model> for Participant {
-    fn from(model: event_participant::Model) -> Self {
-        Self(model)
+    fn from(row: event_participant::Model) -> Self {
+        Self { row, actor: None }
+    }
+}
+
+impl From<ParticipantRow> for Participant {
+    fn from(row: ParticipantRow) -> Self {
+        Self {
+            row: row.participation,
+            actor: Some(row.actor),
+        }
+    }
+}
+
+impl Participant {
+    /// The actor, from the row it was read with or else by id.
+    async fn actor_of(&self, ctx: &Context<'_>) -> Result<Actor> {
+        match &self.actor {
+            Some(actor) => Ok(Actor::from(actor.clone())),
+            None => required::<ActorById, _>(ctx, self.row.actor_id).await,
+        }
     }
 }
 
@@ -492,29 +514,29 @@ impl From<event_participant::Model> for Participant {
 impl Participant {
     /// Globally unique, opaque id.
     pub async fn id(&self) -> ID {
-        ids::encode("Participant", self.0.id)
+        ids::encode("Participant", self.row.id)
     }
 
     /// The part the actor plays.
     async fn role(&self) -> ParticipantRole {
-        self.0.role
+        self.row.role
     }
 
     /// The actor.
     async fn actor(&self, ctx: &Context<'_>) -> Result<Actor> {
-        required::<ActorById, _>(ctx, self.0.actor_id).await
+        self.actor_of(ctx).await
     }
 
     /// The event.
     async fn event(&self, ctx: &Context<'_>) -> Result<Event> {
         Ok(Event::from(
-            required::<EventById, EventRow>(ctx, self.0.event_id).await?,
+            required::<EventById, EventRow>(ctx, self.row.event_id).await?,
         ))
     }
 
     /// Where sources state the actor's part.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, CitedRecord::Participant, self.0.id).await
+        citations_of(ctx, CitedRecord::Participant, self.row.id).await
     }
 }
 
