@@ -40,6 +40,30 @@ impl<'a> Columns<'a> {
         self.next += 1;
         value
     }
+
+    /// The next column's value, or `None` when it is NULL. Reading a NULL through
+    /// [`Columns::read`] builds an error naming the column and then drops it; this
+    /// asks the row first.
+    pub fn optional<T: TryGetable>(&mut self) -> Result<Option<T>, DbErr> {
+        if self.next_is_null() {
+            self.next += 1;
+            return Ok(None);
+        }
+        self.read().map(Some)
+    }
+
+    fn next_is_null(&self) -> bool {
+        use sea_orm::sqlx::{Row, ValueRef};
+        if let Some(row) = self.row.try_as_pg_row() {
+            row.try_get_raw(self.next)
+                .is_ok_and(|value| value.is_null())
+        } else if let Some(row) = self.row.try_as_sqlite_row() {
+            row.try_get_raw(self.next)
+                .is_ok_and(|value| value.is_null())
+        } else {
+            false
+        }
+    }
 }
 
 /// A row with the id of the parent it was loaded for (column `parent_id`).
