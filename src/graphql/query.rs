@@ -197,7 +197,7 @@ async fn event_page<N: async_graphql::OutputType + From<EventRow>>(
     page: Page,
 ) -> Result<Conn<N>> {
     let db = ctx.data::<DatabaseConnection>()?;
-    let rows = query.page(db, &page, nodes_need_details(ctx)).await?;
+    let rows = query.page(db, &page, wanted_by_nodes(ctx)).await?;
     names.check_if_empty(ctx, &rows).await?;
     Ok(connection(
         rows,

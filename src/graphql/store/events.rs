@@ -43,6 +43,8 @@ pub struct EventRow {
     pub weapons: Option<String>,
     pub effects: Option<String>,
     pub casualties: Option<String>,
+    /// The statement's speaker, when the statement that read the row joined it.
+    pub speaker: Option<actor::Model>,
 }
 
 impl FromQueryResult for EventRow {
@@ -77,6 +79,7 @@ impl FromQueryResult for EventRow {
             weapons: columns.optional()?,
             effects: columns.optional()?,
             casualties: columns.optional()?,
+            speaker: read_actor(&mut columns)?,
         })
     }
 }
@@ -115,6 +118,15 @@ const MILITARY_TABLE: KindTable = KindTable {
     columns: ", x.kind AS military_kind, x.weapons, x.effects, x.casualties",
     nulls: ", NULL AS military_kind, NULL AS weapons, NULL AS effects, NULL AS casualties",
 };
+/// The speaker of each statement, joined after the statements table.
+const SPEAKER_TABLE: KindTable = KindTable {
+    join: " LEFT JOIN actors sa ON sa.id = s.speaker_id",
+    columns: ", sa.id AS speaker_actor_id, sa.slug AS speaker_slug, sa.name AS speaker_name, \
+         sa.kind AS speaker_kind, sa.country AS speaker_country, \
+         sa.description AS speaker_description",
+    nulls: ", NULL AS speaker_actor_id, NULL AS speaker_slug, NULL AS speaker_name, \
+         NULL AS speaker_kind, NULL AS speaker_country, NULL AS speaker_description",
+};
 
 struct KindTable {
     join: &'static str,
@@ -122,31 +134,44 @@ struct KindTable {
     nulls: &'static str,
 }
 
-/// The kind tables (`m`, `s`, `x`) a statement joins to `events e`. A list whose nodes
-/// ask only for what every event has reads the events table alone; otherwise it joins
-/// the tables of the kinds it can hold. A table left out gives NULL for its columns.
+/// What the nodes of a list ask for beyond the events table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Wanted {
+    /// A field of a kind's own, read from its kind table.
+    pub details: bool,
+    /// A statement's speaker.
+    pub speakers: bool,
+}
+
+/// The kind tables (`m`, `s`, `x`) a statement joins to `events e`, and the statements'
+/// speakers (`sa`). A list whose nodes ask only for what every event has reads the
+/// events table alone; otherwise it joins the tables of the kinds it can hold, and the
+/// speakers when the nodes ask for them. A table left out gives NULL for its columns.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct KindTables {
     meetings: bool,
     statements: bool,
     military: bool,
+    speakers: bool,
 }
 
 impl KindTables {
-    /// Every kind table.
+    /// Every kind table; speakers are left to the actor loader.
     pub const ALL: Self = Self {
         meetings: true,
         statements: true,
         military: true,
+        speakers: false,
     };
 
-    /// The tables of `kinds` (every kind when empty), or none when `details` is false.
-    pub fn of(kinds: &[EventKind], details: bool) -> Self {
-        let holds = |kind| details && (kinds.is_empty() || kinds.contains(&kind));
+    /// The tables a list of `kinds` (every kind when empty) reads for `wanted`.
+    pub fn of(kinds: &[EventKind], wanted: Wanted) -> Self {
+        let holds = |kind| wanted.details && (kinds.is_empty() || kinds.contains(&kind));
         Self {
             meetings: holds(EventKind::Meeting),
             statements: holds(EventKind::Statement),
             military: holds(EventKind::MilitaryEvent),
+            speakers: wanted.speakers && holds(EventKind::Statement),
         }
     }
 
@@ -155,14 +180,17 @@ impl KindTables {
             meetings: self.meetings || other.meetings,
             statements: self.statements || other.statements,
             military: self.military || other.military,
+            speakers: self.speakers || other.speakers,
         }
     }
 
-    fn each(self) -> [(bool, KindTable); 3] {
+    /// Each table, in the order of its columns in [`EventRow`] and of the joins.
+    fn each(self) -> [(bool, KindTable); 4] {
         [
             (self.meetings, MEETING_TABLE),
             (self.statements, STATEMENT_TABLE),
             (self.military, MILITARY_TABLE),
+            (self.speakers, SPEAKER_TABLE),
         ]
     }
 
@@ -257,6 +285,7 @@ impl EventQuery {
                 || self.channel.is_some()
                 || self.speaker.is_some(),
             military: self.military_kind.is_some(),
+            speakers: false,
         }
     }
 
@@ -323,15 +352,14 @@ impl EventQuery {
         TotalCount::Query(sql.build())
     }
 
-    /// One page of the matching events, in time order; with each kind's own columns
-    /// when `details` asks for them.
+    /// One page of the matching events, in time order, with what the nodes want.
     pub async fn page(
         &self,
         db: &DatabaseConnection,
         page: &Page,
-        details: bool,
+        wanted: Wanted,
     ) -> Result<PageOf<EventRow>, AppError> {
-        let tables = KindTables::of(&self.kinds, details).union(self.filtered_tables());
+        let tables = KindTables::of(&self.kinds, wanted).union(self.filtered_tables());
         let mut sql = Sql::new(db.get_database_backend());
         self.push_with(&mut sql);
         sql.push("SELECT ");
@@ -409,16 +437,27 @@ impl FromQueryResult for ParticipantRow {
                 role: columns.read()?,
                 occurred_at: columns.read()?,
             },
-            actor: actor::Model {
-                id: columns.read()?,
-                slug: columns.read()?,
-                name: columns.read()?,
-                kind: columns.read()?,
-                country: columns.optional()?,
-                description: columns.optional()?,
-            },
+            actor: read_actor(&mut columns)?
+                .ok_or_else(|| DbErr::Custom("a participant without its actor".into()))?,
         })
     }
+}
+
+/// Reads an actor's columns (id, slug, name, kind, country, description), or skips them
+/// when the id is NULL: no actor was joined.
+fn read_actor(columns: &mut Columns) -> Result<Option<actor::Model>, DbErr> {
+    let Some(id) = columns.optional()? else {
+        columns.skip(5);
+        return Ok(None);
+    };
+    Ok(Some(actor::Model {
+        id,
+        slug: columns.read()?,
+        name: columns.read()?,
+        kind: columns.read()?,
+        country: columns.optional()?,
+        description: columns.optional()?,
+    }))
 }
 
 /// The participants of `events` with their actors, in order of role, then id.
@@ -451,15 +490,15 @@ pub enum ActorEvents {
 pub struct ActorPage {
     pub which: ActorEvents,
     pub page: Page,
-    /// Whether the nodes ask for their kind's own columns.
-    pub details: bool,
+    /// What the nodes ask for beyond the events table.
+    pub wanted: Wanted,
 }
 
 impl ActorPage {
     fn tables(&self) -> KindTables {
         match self.which {
-            ActorEvents::Participation(_) => KindTables::of(&[], self.details),
-            ActorEvents::Statements => KindTables::of(&[EventKind::Statement], self.details),
+            ActorEvents::Participation(_) => KindTables::of(&[], self.wanted),
+            ActorEvents::Statements => KindTables::of(&[EventKind::Statement], self.wanted),
         }
     }
 }

@@ -52,6 +52,11 @@ impl<'a> Columns<'a> {
         self.read().map(Some)
     }
 
+    /// Passes over the next `count` columns.
+    pub fn skip(&mut self, count: usize) {
+        self.next += count;
+    }
+
     fn next_is_null(&self) -> bool {
         use sea_orm::sqlx::{Row, ValueRef};
         if let Some(row) = self.row.try_as_pg_row() {

@@ -14,7 +14,7 @@ use crate::graphql::loaders::{
     ProposalById, ProposalLinksByEvent, RelationsFromEvent, RelationsToEvent, load_one,
 };
 use crate::graphql::pagination::{Conn, Page, TotalCount, connection};
-use crate::graphql::store::events::{ActorEvents, ActorPage, EventRow, ParticipantRow};
+use crate::graphql::store::events::{ActorEvents, ActorPage, EventRow, ParticipantRow, Wanted};
 
 /// Anything that happened on the timeline: a meeting, a statement or a military event.
 // Clippy reads the repeated `ty`/`desc` keys of separate `field(...)` entries as duplicates.
@@ -138,20 +138,25 @@ const FIELDS_WITHOUT_DETAILS: &[&str] = &[
     "targets",
 ];
 
-/// Whether the nodes of the event connection `ctx`'s field returns ask for a field
-/// that needs their kind table's columns.
-pub fn nodes_need_details(ctx: &Context<'_>) -> bool {
+/// What the nodes of the event connection `ctx`'s field returns ask for beyond the
+/// events table: a field that needs their kind table's columns, or a statement's speaker.
+pub fn wanted_by_nodes(ctx: &Context<'_>) -> Wanted {
     let connection = ctx.look_ahead();
-    [
+    let mut wanted = Wanted::default();
+    for nodes in [
         connection.field("nodes"),
         connection.field("edges").field("node"),
-    ]
-    .iter()
-    .flat_map(|nodes| nodes.selection_fields())
-    .any(|node| {
-        node.selection_set()
-            .any(|field| !FIELDS_WITHOUT_DETAILS.contains(&field.name()))
-    })
+    ] {
+        for field in nodes
+            .selection_fields()
+            .iter()
+            .flat_map(|node| node.selection_set())
+        {
+            wanted.details |= !FIELDS_WITHOUT_DETAILS.contains(&field.name());
+            wanted.speakers |= field.name() == "speaker";
+        }
+    }
+    wanted
 }
 
 /// A kind table's column of an event's row: an internal error when the row has none,
@@ -375,7 +380,10 @@ event_object!(
     Statement {
     /// Who spoke or wrote.
     async fn speaker(&self, ctx: &Context<'_>) -> Result<Actor> {
-        required::<ActorById, _>(ctx, detail(&self.row, self.row.speaker_id)?).await
+        match &self.row.speaker {
+            Some(speaker) => Ok(Actor::from(speaker.clone())),
+            None => required::<ActorById, _>(ctx, detail(&self.row, self.row.speaker_id)?).await,
+        }
     }
 
     /// How the words reach the source.
@@ -634,7 +642,7 @@ pub(super) async fn events_connection<N: async_graphql::OutputType + From<EventR
     let request = ActorPage {
         which,
         page,
-        details: nodes_need_details(ctx),
+        wanted: wanted_by_nodes(ctx),
     };
     let rows = load_one::<EventPagesByActor>(ctx, (actor, request))
         .await?

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 pub use self::actor::{Actor, Affiliation};
 pub use self::event::{
     Event, EventProposalLink, EventRelation, Meeting, MilitaryEvent, Participant, Statement,
-    Subject, nodes_need_details,
+    Subject, wanted_by_nodes,
 };
 pub use self::node::{Node, node_by_id};
 pub use self::place::Place;
