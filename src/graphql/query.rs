@@ -104,11 +104,12 @@ enum Named {
 impl Named {
     /// Fails with NOT_FOUND unless a record of this kind has `slug`.
     async fn check(self, ctx: &Context<'_>, argument: &'static str, slug: &str) -> Result<i64> {
+        let kind = self.kind();
         match self {
-            Named::Actor => existing::<ActorById>(ctx, "actor", argument, slug).await,
-            Named::Place => existing::<PlaceById>(ctx, "place", argument, slug).await,
-            Named::Source => existing::<SourceById>(ctx, "source", argument, slug).await,
-            Named::Event => existing::<EventById>(ctx, "event", argument, slug).await,
+            Named::Actor => existing::<ActorById>(ctx, kind, argument, slug).await,
+            Named::Place => existing::<PlaceById>(ctx, kind, argument, slug).await,
+            Named::Source => existing::<SourceById>(ctx, kind, argument, slug).await,
+            Named::Event => existing::<EventById>(ctx, kind, argument, slug).await,
         }
     }
 

@@ -223,7 +223,7 @@ async fn participants_in(
 async fn actors_in(ctx: &Context<'_>, event: i64, role: ParticipantRole) -> Result<Vec<Actor>> {
     let mut actors = Vec::new();
     for participant in participants_in(ctx, event, Some(role)).await? {
-        actors.push(participant.actor_of(ctx).await?);
+        actors.push(actor_read_or_loaded(ctx, &participant.actor, participant.row.actor_id).await?);
     }
     Ok(actors)
 }
@@ -380,10 +380,8 @@ event_object!(
     Statement {
     /// Who spoke or wrote.
     async fn speaker(&self, ctx: &Context<'_>) -> Result<Actor> {
-        match &self.row.speaker {
-            Some(speaker) => Ok(Actor::from(speaker.clone())),
-            None => required::<ActorById, _>(ctx, detail(&self.row, self.row.speaker_id)?).await,
-        }
+        let id = detail(&self.row, self.row.speaker_id)?;
+        actor_read_or_loaded(ctx, &self.row.speaker, id).await
     }
 
     /// How the words reach the source.
@@ -507,13 +505,15 @@ impl From<ParticipantRow> for Participant {
     }
 }
 
-impl Participant {
-    /// The actor, from the row it was read with or else by id.
-    async fn actor_of(&self, ctx: &Context<'_>) -> Result<Actor> {
-        match &self.actor {
-            Some(actor) => Ok(Actor::from(actor.clone())),
-            None => required::<ActorById, _>(ctx, self.row.actor_id).await,
-        }
+/// The actor `id`: the one read alongside, when there is one, or else through the loader.
+async fn actor_read_or_loaded(
+    ctx: &Context<'_>,
+    read: &Option<actor::Model>,
+    id: i64,
+) -> Result<Actor> {
+    match read {
+        Some(actor) => Ok(Actor::from(actor.clone())),
+        None => required::<ActorById, _>(ctx, id).await,
     }
 }
 
@@ -532,7 +532,7 @@ impl Participant {
 
     /// The actor.
     async fn actor(&self, ctx: &Context<'_>) -> Result<Actor> {
-        self.actor_of(ctx).await
+        actor_read_or_loaded(ctx, &self.actor, self.row.actor_id).await
     }
 
     /// The event.
