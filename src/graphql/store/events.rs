@@ -3,16 +3,16 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveEnum, DatabaseConnection, DbBackend, DbErr, FromQueryResult, QueryResult};
 
-use super::{Columns, Parented, rows};
+use super::{Columns, Parented, read_rows, rows};
 use crate::db::entities::{actor, event_participant};
 use crate::db::sql::Sql;
 use crate::domain::*;
 use crate::graphql::error::AppError;
 use crate::graphql::pagination::{Cursor, Keyed, Page, PageOf, SortKey, TotalCount};
 
-/// An event with the columns of its kind's table (the others are null). The fields
-/// follow the order of the columns [`KindTables::push_columns`] writes, in which they
-/// are read.
+/// An event, with its kind's own columns when the statement that read it joined its
+/// kind's table. The fields follow the order of the columns [`KindTables::push_columns`]
+/// writes, in which they are read.
 #[derive(Debug, Clone)]
 pub struct EventRow {
     pub id: i64,
@@ -29,27 +29,48 @@ pub struct EventRow {
     pub place_id: Option<i64>,
     pub certainty: Certainty,
     pub cameo_code: Option<String>,
-    pub meeting_format: Option<MeetingFormat>,
-    pub meeting_status: Option<MeetingStatus>,
+    /// A meeting's own columns: `None` for other kinds, or when not read.
+    pub meeting: Option<MeetingColumns>,
+    /// A statement's own columns: `None` for other kinds, or when not read.
+    pub statement: Option<StatementColumns>,
+    /// A military event's own columns: `None` for other kinds, or when not read.
+    pub military: Option<MilitaryColumns>,
+}
+
+/// The columns of the `meetings` table.
+#[derive(Debug, Clone)]
+pub struct MeetingColumns {
+    pub format: MeetingFormat,
+    pub status: MeetingStatus,
     pub expected_duration_minutes: Option<i32>,
     pub open_to_press: Option<bool>,
-    pub speaker_id: Option<i64>,
-    pub statement_kind: Option<StatementKind>,
-    pub statement_text: Option<String>,
-    pub channel: Option<ChannelKind>,
+}
+
+/// The columns of the `statements` table, with the speaker when it was joined.
+#[derive(Debug, Clone)]
+pub struct StatementColumns {
+    pub speaker_id: i64,
+    pub kind: StatementKind,
+    pub text: String,
+    pub channel: ChannelKind,
     pub channel_name: Option<String>,
     pub outlet_id: Option<i64>,
-    pub military_kind: Option<MilitaryEventKind>,
-    pub weapons: Option<String>,
-    pub effects: Option<String>,
-    pub casualties: Option<String>,
-    /// The statement's speaker, when the statement that read the row joined it.
+    /// The speaker, when the statement that read the row joined it.
     pub speaker: Option<actor::Model>,
 }
 
-impl FromQueryResult for EventRow {
-    fn from_query_result(row: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-        let mut columns = Columns::new(row);
+/// The columns of the `military_events` table.
+#[derive(Debug, Clone)]
+pub struct MilitaryColumns {
+    pub kind: MilitaryEventKind,
+    pub weapons: Option<String>,
+    pub effects: Option<String>,
+    pub casualties: Option<String>,
+}
+
+impl EventRow {
+    /// Reads the columns `tables.push_columns` wrote.
+    fn read(columns: &mut Columns, tables: KindTables) -> Result<Self, DbErr> {
         Ok(Self {
             id: columns.read()?,
             slug: columns.read()?,
@@ -65,21 +86,68 @@ impl FromQueryResult for EventRow {
             place_id: columns.optional()?,
             certainty: columns.read()?,
             cameo_code: columns.optional()?,
-            meeting_format: columns.optional()?,
-            meeting_status: columns.optional()?,
-            expected_duration_minutes: columns.optional()?,
-            open_to_press: columns.optional()?,
-            speaker_id: columns.optional()?,
-            statement_kind: columns.optional()?,
-            statement_text: columns.optional()?,
-            channel: columns.optional()?,
-            channel_name: columns.optional()?,
-            outlet_id: columns.optional()?,
-            military_kind: columns.optional()?,
-            weapons: columns.optional()?,
-            effects: columns.optional()?,
-            casualties: columns.optional()?,
-            speaker: read_actor(&mut columns)?,
+            meeting: match tables.meetings {
+                true => MeetingColumns::read(columns)?,
+                false => None,
+            },
+            statement: match tables.statements {
+                true => StatementColumns::read(columns, tables.speakers)?,
+                false => None,
+            },
+            military: match tables.military {
+                true => MilitaryColumns::read(columns)?,
+                false => None,
+            },
+        })
+    }
+}
+
+impl MeetingColumns {
+    /// Reads [`MEETING_TABLE`]'s columns: `None` when the row has no meeting.
+    fn read(columns: &mut Columns) -> Result<Option<Self>, DbErr> {
+        columns.joined(4, |format, columns| {
+            Ok(Self {
+                format,
+                status: columns.read()?,
+                expected_duration_minutes: columns.optional()?,
+                open_to_press: columns.optional()?,
+            })
+        })
+    }
+}
+
+impl StatementColumns {
+    /// Reads [`STATEMENT_TABLE`]'s columns, then [`SPEAKER_TABLE`]'s if `speakers`:
+    /// `None` when the row has no statement.
+    fn read(columns: &mut Columns, speakers: bool) -> Result<Option<Self>, DbErr> {
+        let width = 6 + if speakers { ACTOR_COLUMNS } else { 0 };
+        columns.joined(width, |speaker_id, columns| {
+            Ok(Self {
+                speaker_id,
+                kind: columns.read()?,
+                text: columns.read()?,
+                channel: columns.read()?,
+                channel_name: columns.optional()?,
+                outlet_id: columns.optional()?,
+                speaker: match speakers {
+                    true => read_actor(columns)?,
+                    false => None,
+                },
+            })
+        })
+    }
+}
+
+impl MilitaryColumns {
+    /// Reads [`MILITARY_TABLE`]'s columns: `None` when the row has no military event.
+    fn read(columns: &mut Columns) -> Result<Option<Self>, DbErr> {
+        columns.joined(4, |kind, columns| {
+            Ok(Self {
+                kind,
+                weapons: columns.optional()?,
+                effects: columns.optional()?,
+                casualties: columns.optional()?,
+            })
         })
     }
 }
@@ -97,41 +165,29 @@ impl Keyed for EventRow {
 const EVENT_COLUMNS: &str = "e.id, e.slug, e.kind, e.title, e.summary, e.occurred_at, e.occurred_until, \
      e.time_precision, e.time_text, e.time_inferred, e.time_note, e.place_id, e.certainty, e.cameo_code";
 
-/// Each kind table: how it is joined to `events e`, its columns of [`EventRow`], and the
-/// same columns as NULLs for a statement that leaves the table out.
+/// Each kind table: how it is joined to `events e`, and its columns. The first column of
+/// each is never NULL in the table, so a NULL there means the row has none.
 const MEETING_TABLE: KindTable = KindTable {
     join: " LEFT JOIN meetings m ON m.event_id = e.id",
-    columns: ", m.format AS meeting_format, m.status AS meeting_status, \
-         m.expected_duration_minutes, m.open_to_press",
-    nulls: ", NULL AS meeting_format, NULL AS meeting_status, \
-         NULL AS expected_duration_minutes, NULL AS open_to_press",
+    columns: ", m.format, m.status, m.expected_duration_minutes, m.open_to_press",
 };
 const STATEMENT_TABLE: KindTable = KindTable {
     join: " LEFT JOIN statements s ON s.event_id = e.id",
-    columns: ", s.speaker_id, s.kind AS statement_kind, s.text AS statement_text, \
-         s.channel, s.channel_name, s.outlet_id",
-    nulls: ", NULL AS speaker_id, NULL AS statement_kind, NULL AS statement_text, \
-         NULL AS channel, NULL AS channel_name, NULL AS outlet_id",
-};
-const MILITARY_TABLE: KindTable = KindTable {
-    join: " LEFT JOIN military_events x ON x.event_id = e.id",
-    columns: ", x.kind AS military_kind, x.weapons, x.effects, x.casualties",
-    nulls: ", NULL AS military_kind, NULL AS weapons, NULL AS effects, NULL AS casualties",
+    columns: ", s.speaker_id, s.kind, s.text, s.channel, s.channel_name, s.outlet_id",
 };
 /// The speaker of each statement, joined after the statements table.
 const SPEAKER_TABLE: KindTable = KindTable {
     join: " LEFT JOIN actors sa ON sa.id = s.speaker_id",
-    columns: ", sa.id AS speaker_actor_id, sa.slug AS speaker_slug, sa.name AS speaker_name, \
-         sa.kind AS speaker_kind, sa.country AS speaker_country, \
-         sa.description AS speaker_description",
-    nulls: ", NULL AS speaker_actor_id, NULL AS speaker_slug, NULL AS speaker_name, \
-         NULL AS speaker_kind, NULL AS speaker_country, NULL AS speaker_description",
+    columns: ", sa.id, sa.slug, sa.name, sa.kind, sa.country, sa.description",
+};
+const MILITARY_TABLE: KindTable = KindTable {
+    join: " LEFT JOIN military_events x ON x.event_id = e.id",
+    columns: ", x.kind, x.weapons, x.effects, x.casualties",
 };
 
 struct KindTable {
     join: &'static str,
     columns: &'static str,
-    nulls: &'static str,
 }
 
 /// What the nodes of a list ask for beyond the events table.
@@ -189,16 +245,18 @@ impl KindTables {
         [
             (self.meetings, MEETING_TABLE),
             (self.statements, STATEMENT_TABLE),
-            (self.military, MILITARY_TABLE),
             (self.speakers, SPEAKER_TABLE),
+            (self.military, MILITARY_TABLE),
         ]
     }
 
-    /// Writes the columns of [`EventRow`].
+    /// Writes the columns of [`EventRow`]: the events table's and the joined tables'.
     fn push_columns(self, sql: &mut Sql) {
         sql.push(EVENT_COLUMNS);
         for (joined, table) in self.each() {
-            sql.push(if joined { table.columns } else { table.nulls });
+            if joined {
+                sql.push(table.columns);
+            }
         }
     }
 
@@ -213,7 +271,8 @@ impl KindTables {
 }
 
 /// Keeps one of the rows `ep` of an actor who takes part in an event in two roles: the
-/// first role's. A scalar subquery is an index probe per candidate row in every plan,
+/// first role's. SQLite's way (PostgreSQL's is [`distinct_events`]). A scalar subquery
+/// is an index probe per candidate row in every plan,
 /// including the generic plan PostgreSQL caches for a prepared statement; the same
 /// condition as an anti-join can be planned as a scan of all the actor's participations
 /// per row, which for the busiest actor is 19,000 rows each.
@@ -275,6 +334,11 @@ impl EventQuery {
         } else {
             ("e.occurred_at", "e.id")
         }
+    }
+
+    /// Whether the statement keeps each of the actor's events once with `DISTINCT`.
+    fn distinct_events(&self, sql: &Sql) -> bool {
+        self.actor.is_some() && distinct_events(sql, self.role)
     }
 
     /// The kind tables the filters read.
@@ -346,7 +410,10 @@ impl EventQuery {
     pub fn count(&self, backend: DbBackend) -> TotalCount {
         let mut sql = Sql::new(backend);
         self.push_with(&mut sql);
-        sql.push("SELECT COUNT(*) AS n");
+        sql.push(match self.distinct_events(&sql) {
+            true => "SELECT COUNT(DISTINCT ep.event_id) AS n",
+            false => "SELECT COUNT(*) AS n",
+        });
         self.push_from(&mut sql, self.filtered_tables());
         self.push_where(&mut sql);
         TotalCount::Query(sql.build())
@@ -360,25 +427,39 @@ impl EventQuery {
         wanted: Wanted,
     ) -> Result<PageOf<EventRow>, AppError> {
         let tables = KindTables::of(&self.kinds, wanted).union(self.filtered_tables());
+        let (time, id) = self.key_columns();
         let mut sql = Sql::new(db.get_database_backend());
         self.push_with(&mut sql);
         sql.push("SELECT ");
+        if self.distinct_events(&sql) {
+            sql.push(&format!("DISTINCT ON ({time}, {id}) "));
+        }
         tables.push_columns(&mut sql);
         self.push_from(&mut sql, tables);
         self.push_where(&mut sql);
-        let (time, id) = self.key_columns();
         page.push_window(&mut sql, time, id, self.descending);
-        Ok(page.finish(rows(db, sql).await?))
+        let rows = read_rows(db, sql, |columns| EventRow::read(columns, tables)).await?;
+        Ok(page.finish(rows))
     }
 }
 
-/// Narrows the participations `ep` to `role`, or without one to each event's first role,
-/// so an actor in two roles at one event has it once.
+/// True when a statement over an actor's participations `ep` in `role` (any role when
+/// `None`) must select `DISTINCT ON` the event's time and id, so that an actor in two
+/// roles at one event has it once: PostgreSQL with no role given. The index the
+/// participations are read by lists an event's rows side by side, so the plan drops the
+/// second one as it streams, where [`FIRST_ROLE`] probes the index again for every row.
+fn distinct_events(sql: &Sql, role: Option<ParticipantRole>) -> bool {
+    role.is_none() && sql.backend() == DbBackend::Postgres
+}
+
+/// Narrows the participations `ep` to `role`; without one, on SQLite, to each event's
+/// first role (PostgreSQL selects [`distinct_events`] instead).
 fn push_role(sql: &mut Sql, role: Option<ParticipantRole>) {
     match role {
         Some(role) => {
             sql.push(" AND ep.role = ").bind(role.to_value());
         }
+        None if distinct_events(sql, role) => {}
         None => {
             sql.push(FIRST_ROLE);
         }
@@ -416,7 +497,7 @@ pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<EventRow
     sql.push(" FROM events e");
     KindTables::ALL.push_joins(&mut sql);
     sql.push(" WHERE e.id").in_ids(ids);
-    rows(db, sql).await
+    read_rows(db, sql, |columns| EventRow::read(columns, KindTables::ALL)).await
 }
 
 /// An actor's part in an event, with the actor.
@@ -443,21 +524,22 @@ impl FromQueryResult for ParticipantRow {
     }
 }
 
+/// How many columns [`read_actor`] reads.
+const ACTOR_COLUMNS: usize = 6;
+
 /// Reads an actor's columns (id, slug, name, kind, country, description), or skips them
 /// when the id is NULL: no actor was joined.
 fn read_actor(columns: &mut Columns) -> Result<Option<actor::Model>, DbErr> {
-    let Some(id) = columns.optional()? else {
-        columns.skip(5);
-        return Ok(None);
-    };
-    Ok(Some(actor::Model {
-        id,
-        slug: columns.read()?,
-        name: columns.read()?,
-        kind: columns.read()?,
-        country: columns.optional()?,
-        description: columns.optional()?,
-    }))
+    columns.joined(ACTOR_COLUMNS, |id, columns| {
+        Ok(actor::Model {
+            id,
+            slug: columns.read()?,
+            name: columns.read()?,
+            kind: columns.read()?,
+            country: columns.optional()?,
+            description: columns.optional()?,
+        })
+    })
 }
 
 /// The participants of `events` with their actors, in order of role, then id.
@@ -529,21 +611,31 @@ async fn pages_of_chunk(
 ) -> Result<Vec<Parented<EventRow>>, AppError> {
     let ActorPage { which, page, .. } = request;
     let tables = request.tables();
+    let backend = db.get_database_backend();
     let (table, owner) = match which {
         ActorEvents::Participation(_) => ("event_participants ep", "ep.actor_id"),
         ActorEvents::Statements => ("statements s", "s.speaker_id"),
     };
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push("SELECT ");
+    let distinct = match which {
+        ActorEvents::Participation(role) => distinct_events(&Sql::new(backend), *role),
+        ActorEvents::Statements => false,
+    };
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT owned.parent_id, ");
     tables.push_columns(&mut sql);
-    sql.push(", owned.parent_id FROM (");
+    sql.push(" FROM (");
     for (i, actor) in actors.iter().enumerate() {
         if i > 0 {
             sql.push(" UNION ALL ");
         }
         sql.push(&format!(
-            "SELECT * FROM (SELECT {owner} AS parent_id, event_id, occurred_at \
-             FROM {table} WHERE {owner} = "
+            "SELECT * FROM (SELECT {} {owner} AS parent_id, event_id, occurred_at \
+             FROM {table} WHERE {owner} = ",
+            if distinct {
+                "DISTINCT ON (occurred_at, event_id)"
+            } else {
+                ""
+            }
         ));
         sql.bind(*actor);
         if let ActorEvents::Participation(role) = *which {
@@ -558,7 +650,13 @@ async fn pages_of_chunk(
     sql.push(&format!(
         " ORDER BY owned.parent_id, owned.occurred_at {direction}, owned.event_id {direction}"
     ));
-    rows(db, sql).await
+    read_rows(db, sql, |columns| {
+        Ok(Parented {
+            parent: columns.read()?,
+            row: EventRow::read(columns, tables)?,
+        })
+    })
+    .await
 }
 
 /// How many events (or statements) each of `actors` has.

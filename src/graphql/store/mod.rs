@@ -7,7 +7,9 @@ pub mod events;
 pub mod records;
 pub mod search;
 
-use sea_orm::{DatabaseConnection, DbErr, FromQueryResult, QueryResult, TryGetable};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, QueryResult, TryGetable,
+};
 
 use super::error::AppError;
 use crate::db::sql::Sql;
@@ -18,6 +20,21 @@ pub async fn rows<T: FromQueryResult>(
     sql: Sql,
 ) -> Result<Vec<T>, AppError> {
     Ok(T::find_by_statement(sql.build()).all(db).await?)
+}
+
+/// Runs `sql` and reads every row with `read`, for rows whose columns depend on how the
+/// statement was written.
+pub async fn read_rows<T>(
+    db: &DatabaseConnection,
+    sql: Sql,
+    read: impl Fn(&mut Columns) -> Result<T, DbErr>,
+) -> Result<Vec<T>, AppError> {
+    let results = db.query_all_raw(sql.build()).await?;
+    let rows: Result<Vec<T>, DbErr> = results
+        .iter()
+        .map(|row| read(&mut Columns::new(row)))
+        .collect();
+    Ok(rows?)
 }
 
 /// Reads a row's columns one after another by position. The reader sea-orm derives
@@ -50,6 +67,23 @@ impl<'a> Columns<'a> {
             return Ok(None);
         }
         self.read().map(Some)
+    }
+
+    /// Reads the `width` columns of a LEFT JOINed table whose first column is never NULL
+    /// in the table: `None`, passing over them all, when it is NULL (nothing was joined);
+    /// otherwise `read` reads the rest, given the first.
+    pub fn joined<F: TryGetable, T>(
+        &mut self,
+        width: usize,
+        read: impl FnOnce(F, &mut Self) -> Result<T, DbErr>,
+    ) -> Result<Option<T>, DbErr> {
+        match self.optional()? {
+            None => {
+                self.skip(width - 1);
+                Ok(None)
+            }
+            Some(first) => read(first, self).map(Some),
+        }
     }
 
     /// Passes over the next `count` columns.

@@ -159,10 +159,10 @@ pub fn wanted_by_nodes(ctx: &Context<'_>) -> Wanted {
     wanted
 }
 
-/// A kind table's column of an event's row: an internal error when the row has none,
+/// The kind table's columns of an event's row: an internal error when the row has none,
 /// which means the statement that read the row left the table out.
-fn detail<T>(row: &EventRow, value: Option<T>) -> Result<T, AppError> {
-    value.ok_or_else(|| {
+fn detail<'a, T>(row: &EventRow, columns: &'a Option<T>) -> Result<&'a T, AppError> {
+    columns.as_ref().ok_or_else(|| {
         AppError::internal(format!(
             "event {} of kind {:?} was read without its details",
             row.id, row.kind
@@ -356,22 +356,22 @@ event_object!(
     Meeting {
     /// The form of the meeting.
     async fn format(&self) -> Result<MeetingFormat> {
-        Ok(detail(&self.row, self.row.meeting_format)?)
+        Ok(detail(&self.row, &self.row.meeting)?.format)
     }
 
     /// Whether it has taken place.
     async fn status(&self) -> Result<MeetingStatus> {
-        Ok(detail(&self.row, self.row.meeting_status)?)
+        Ok(detail(&self.row, &self.row.meeting)?.status)
     }
 
     /// How long it is expected to last, in minutes.
-    async fn expected_duration_minutes(&self) -> Option<i32> {
-        self.row.expected_duration_minutes
+    async fn expected_duration_minutes(&self) -> Result<Option<i32>> {
+        Ok(detail(&self.row, &self.row.meeting)?.expected_duration_minutes)
     }
 
     /// Whether the press may attend.
-    async fn open_to_press(&self) -> Option<bool> {
-        self.row.open_to_press
+    async fn open_to_press(&self) -> Result<Option<bool>> {
+        Ok(detail(&self.row, &self.row.meeting)?.open_to_press)
     }
 });
 
@@ -380,33 +380,33 @@ event_object!(
     Statement {
     /// Who spoke or wrote.
     async fn speaker(&self, ctx: &Context<'_>) -> Result<Actor> {
-        let id = detail(&self.row, self.row.speaker_id)?;
-        actor_read_or_loaded(ctx, &self.row.speaker, id).await
+        let statement = detail(&self.row, &self.row.statement)?;
+        actor_read_or_loaded(ctx, &statement.speaker, statement.speaker_id).await
     }
 
     /// How the words reach the source.
     async fn kind(&self) -> Result<StatementKind> {
-        Ok(detail(&self.row, self.row.statement_kind)?)
+        Ok(detail(&self.row, &self.row.statement)?.kind)
     }
 
     /// The words: quoted exactly for a direct quote, as retold otherwise.
     async fn text(&self) -> Result<&str> {
-        Ok(detail(&self.row, self.row.statement_text.as_deref())?)
+        Ok(&detail(&self.row, &self.row.statement)?.text)
     }
 
     /// The kind of channel used.
     async fn channel(&self) -> Result<ChannelKind> {
-        Ok(detail(&self.row, self.row.channel)?)
+        Ok(detail(&self.row, &self.row.statement)?.channel)
     }
 
     /// The channel's name, such as "Truth Social" or "X".
-    async fn channel_name(&self) -> Option<&str> {
-        self.row.channel_name.as_deref()
+    async fn channel_name(&self) -> Result<Option<&str>> {
+        Ok(detail(&self.row, &self.row.statement)?.channel_name.as_deref())
     }
 
     /// The media outlet carrying it, such as the agency given an interview.
     async fn outlet(&self, ctx: &Context<'_>) -> Result<Option<Actor>> {
-        one::<ActorById, _>(ctx, self.row.outlet_id).await
+        one::<ActorById, _>(ctx, detail(&self.row, &self.row.statement)?.outlet_id).await
     }
 
     /// What the statement is about: the events it is about, responds to or gives an
@@ -436,22 +436,22 @@ event_object!(
     MilitaryEvent {
     /// What kind of action it was.
     async fn kind(&self) -> Result<MilitaryEventKind> {
-        Ok(detail(&self.row, self.row.military_kind)?)
+        Ok(detail(&self.row, &self.row.military)?.kind)
     }
 
     /// The weapons used, as the source names them.
-    async fn weapons(&self) -> Option<&str> {
-        self.row.weapons.as_deref()
+    async fn weapons(&self) -> Result<Option<&str>> {
+        Ok(detail(&self.row, &self.row.military)?.weapons.as_deref())
     }
 
     /// What it caused, such as power and heating cut.
-    async fn effects(&self) -> Option<&str> {
-        self.row.effects.as_deref()
+    async fn effects(&self) -> Result<Option<&str>> {
+        Ok(detail(&self.row, &self.row.military)?.effects.as_deref())
     }
 
     /// Dead and wounded, as reported.
-    async fn casualties(&self) -> Option<&str> {
-        self.row.casualties.as_deref()
+    async fn casualties(&self) -> Result<Option<&str>> {
+        Ok(detail(&self.row, &self.row.military)?.casualties.as_deref())
     }
 
     /// Who carried it out.
