@@ -303,15 +303,40 @@ on_both_backends! {
     }
 }
 
-/// A selection of each field of the object type `kind` that takes no required argument;
-/// objects answer with their `__typename`.
+/// A selection of each field of the object type `kind` that takes no required argument:
+/// scalars alone; objects with their `__typename`, and again with each scalar of theirs.
 async fn fields_of(db: &sea_orm::DatabaseConnection, kind: &str) -> Vec<String> {
+    let mut selection = Vec::new();
+    for (name, of_type) in introspected_fields(db, kind).await {
+        match of_type {
+            None => selection.push(name),
+            Some(object) => {
+                selection.push(format!("{name} {{ __typename }}"));
+                for (inner, inner_type) in introspected_fields(db, &object).await {
+                    if inner_type.is_none() {
+                        selection.push(format!("{name} {{ {inner} }}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(!selection.is_empty(), "{kind} has fields");
+    selection
+}
+
+/// The fields of the type `kind` that take no required argument, each with the name of
+/// its object, interface or union type, or `None` for a scalar or enum; none for a union.
+async fn introspected_fields(
+    db: &sea_orm::DatabaseConnection,
+    kind: &str,
+) -> Vec<(String, Option<String>)> {
     let query = r#"query($name: String!) { __type(name: $name) { fields {
         name args { type { kind } }
-        type { kind ofType { kind ofType { kind ofType { kind } } } } } } }"#;
+        type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }"#;
     let data = data(db, query, json!({ "name": kind })).await;
-    let mut selection = Vec::new();
-    for field in data["__type"]["fields"].as_array().expect("fields") {
+    let mut fields = Vec::new();
+    // A union has no fields of its own.
+    for field in data["__type"]["fields"].as_array().into_iter().flatten() {
         let args = field["args"].as_array().expect("args");
         if args.iter().any(|arg| arg["type"]["kind"] == "NON_NULL") {
             continue;
@@ -320,13 +345,14 @@ async fn fields_of(db: &sea_orm::DatabaseConnection, kind: &str) -> Vec<String> 
         while matches!(of_type["kind"].as_str(), Some("NON_NULL" | "LIST")) {
             of_type = &of_type["ofType"];
         }
-        let name = field["name"].as_str().expect("a name");
-        selection.push(match of_type["kind"].as_str() {
-            Some("SCALAR" | "ENUM") => name.to_owned(),
-            _ => format!("{name} {{ __typename }}"),
-        });
+        let name = field["name"].as_str().expect("a name").to_owned();
+        let object = match of_type["kind"].as_str() {
+            Some("SCALAR" | "ENUM") => None,
+            _ => Some(of_type["name"].as_str().expect("a type name").to_owned()),
+        };
+        fields.push((name, object));
     }
-    selection
+    fields
 }
 
 /// The records with these global ids, each with `selection`.

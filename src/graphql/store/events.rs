@@ -10,17 +10,30 @@ use crate::domain::*;
 use crate::graphql::error::AppError;
 use crate::graphql::pagination::{Cursor, Keyed, Page, PageOf, SortKey, TotalCount};
 
-/// An event, with its kind's own columns when the statement that read it joined its
-/// kind's table. The fields follow the order of the columns [`KindTables::push_columns`]
-/// writes, in which they are read.
+/// An event: its key columns always, the rest of the events table's columns and its
+/// kind's own columns when the statement that read it asked for them. The fields follow
+/// the order of the columns [`EventColumns::push_columns`] writes, in which they are read.
 #[derive(Debug, Clone)]
 pub struct EventRow {
     pub id: i64,
     pub slug: String,
     pub kind: EventKind,
     pub title: String,
-    pub summary: Option<String>,
     pub occurred_at: DateTime<Utc>,
+    /// The rest of the events table's columns: `None` when not read.
+    pub facts: Option<EventFacts>,
+    /// A meeting's own columns: `None` for other kinds, or when not read.
+    pub meeting: Option<MeetingColumns>,
+    /// A statement's own columns: `None` for other kinds, or when not read.
+    pub statement: Option<StatementColumns>,
+    /// A military event's own columns: `None` for other kinds, or when not read.
+    pub military: Option<MilitaryColumns>,
+}
+
+/// The columns of the `events` table beyond an event's key, id, kind, names and time.
+#[derive(Debug, Clone)]
+pub struct EventFacts {
+    pub summary: Option<String>,
     pub occurred_until: Option<DateTime<Utc>>,
     pub time_precision: TimePrecision,
     pub time_text: Option<String>,
@@ -29,12 +42,6 @@ pub struct EventRow {
     pub place_id: Option<i64>,
     pub certainty: Certainty,
     pub cameo_code: Option<String>,
-    /// A meeting's own columns: `None` for other kinds, or when not read.
-    pub meeting: Option<MeetingColumns>,
-    /// A statement's own columns: `None` for other kinds, or when not read.
-    pub statement: Option<StatementColumns>,
-    /// A military event's own columns: `None` for other kinds, or when not read.
-    pub military: Option<MilitaryColumns>,
 }
 
 /// The columns of the `meetings` table.
@@ -70,22 +77,17 @@ pub struct MilitaryColumns {
 
 impl EventRow {
     /// Reads the columns `tables.push_columns` wrote.
-    fn read(columns: &mut Columns, tables: KindTables) -> Result<Self, DbErr> {
+    fn read(columns: &mut Columns, tables: EventColumns) -> Result<Self, DbErr> {
         Ok(Self {
             id: columns.read()?,
             slug: columns.read()?,
             kind: columns.read()?,
             title: columns.read()?,
-            summary: columns.optional()?,
             occurred_at: columns.read()?,
-            occurred_until: columns.optional()?,
-            time_precision: columns.read()?,
-            time_text: columns.optional()?,
-            time_inferred: columns.read()?,
-            time_note: columns.optional()?,
-            place_id: columns.optional()?,
-            certainty: columns.read()?,
-            cameo_code: columns.optional()?,
+            facts: match tables.facts {
+                true => Some(EventFacts::read(columns)?),
+                false => None,
+            },
             meeting: match tables.meetings {
                 true => MeetingColumns::read(columns)?,
                 false => None,
@@ -98,6 +100,23 @@ impl EventRow {
                 true => MilitaryColumns::read(columns)?,
                 false => None,
             },
+        })
+    }
+}
+
+impl EventFacts {
+    /// Reads [`FACTS`]' columns.
+    fn read(columns: &mut Columns) -> Result<Self, DbErr> {
+        Ok(Self {
+            summary: columns.optional()?,
+            occurred_until: columns.optional()?,
+            time_precision: columns.read()?,
+            time_text: columns.optional()?,
+            time_inferred: columns.read()?,
+            time_note: columns.optional()?,
+            place_id: columns.optional()?,
+            certainty: columns.read()?,
+            cameo_code: columns.optional()?,
         })
     }
 }
@@ -161,69 +180,81 @@ impl Keyed for EventRow {
     }
 }
 
-/// The columns of [`EventRow`] the `events e` table holds.
-const EVENT_COLUMNS: &str = "e.id, e.slug, e.kind, e.title, e.summary, e.occurred_at, e.occurred_until, \
-     e.time_precision, e.time_text, e.time_inferred, e.time_note, e.place_id, e.certainty, e.cameo_code";
+/// The key columns of [`EventRow`], read from `events e` by every statement.
+const KEY_COLUMNS: &str = "e.id, e.slug, e.kind, e.title, e.occurred_at";
+
+/// The rest of the events table's columns, [`EventFacts`]: nothing to join.
+const FACTS: Table = Table {
+    join: "",
+    columns: ", e.summary, e.occurred_until, e.time_precision, e.time_text, e.time_inferred, \
+         e.time_note, e.place_id, e.certainty, e.cameo_code",
+};
 
 /// Each kind table: how it is joined to `events e`, and its columns. The first column of
 /// each is never NULL in the table, so a NULL there means the row has none.
-const MEETING_TABLE: KindTable = KindTable {
+const MEETING_TABLE: Table = Table {
     join: " LEFT JOIN meetings m ON m.event_id = e.id",
     columns: ", m.format, m.status, m.expected_duration_minutes, m.open_to_press",
 };
-const STATEMENT_TABLE: KindTable = KindTable {
+const STATEMENT_TABLE: Table = Table {
     join: " LEFT JOIN statements s ON s.event_id = e.id",
     columns: ", s.speaker_id, s.kind, s.text, s.channel, s.channel_name, s.outlet_id",
 };
 /// The speaker of each statement, joined after the statements table.
-const SPEAKER_TABLE: KindTable = KindTable {
+const SPEAKER_TABLE: Table = Table {
     join: " LEFT JOIN actors sa ON sa.id = s.speaker_id",
     columns: ", sa.id, sa.slug, sa.name, sa.kind, sa.country, sa.description",
 };
-const MILITARY_TABLE: KindTable = KindTable {
+const MILITARY_TABLE: Table = Table {
     join: " LEFT JOIN military_events x ON x.event_id = e.id",
     columns: ", x.kind, x.weapons, x.effects, x.casualties",
 };
 
-struct KindTable {
+struct Table {
     join: &'static str,
     columns: &'static str,
 }
 
-/// What the nodes of a list ask for beyond the events table.
+/// What the nodes of a list ask for beyond the events table's key columns.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Wanted {
+    /// A field read from the events table's other columns ([`EventFacts`]).
+    pub facts: bool,
     /// A field of a kind's own, read from its kind table.
     pub details: bool,
     /// A statement's speaker.
     pub speakers: bool,
 }
 
-/// The kind tables (`m`, `s`, `x`) a statement joins to `events e`, and the statements'
-/// speakers (`sa`). A list whose nodes ask only for what every event has reads the
-/// events table alone; otherwise it joins the tables of the kinds it can hold, and the
-/// speakers when the nodes ask for them. A table left out gives NULL for its columns.
+/// The columns a statement reads for each [`EventRow`] beyond its key columns: the
+/// events table's others ([`FACTS`]), the kind tables (`m`, `s`, `x`) joined to
+/// `events e`, and the statements' speakers (`sa`). A list reads what its nodes ask for:
+/// only the key columns when they ask for nothing else, the tables of the kinds it can
+/// hold when they ask for a kind's own field, the speakers when they ask for them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct KindTables {
+pub struct EventColumns {
+    facts: bool,
     meetings: bool,
     statements: bool,
     military: bool,
     speakers: bool,
 }
 
-impl KindTables {
-    /// Every kind table; speakers are left to the actor loader.
+impl EventColumns {
+    /// Every column of the events and kind tables; speakers are left to the actor loader.
     pub const ALL: Self = Self {
+        facts: true,
         meetings: true,
         statements: true,
         military: true,
         speakers: false,
     };
 
-    /// The tables a list of `kinds` (every kind when empty) reads for `wanted`.
+    /// The columns a list of `kinds` (every kind when empty) reads for `wanted`.
     pub fn of(kinds: &[EventKind], wanted: Wanted) -> Self {
         let holds = |kind| wanted.details && (kinds.is_empty() || kinds.contains(&kind));
         Self {
+            facts: wanted.facts,
             meetings: holds(EventKind::Meeting),
             statements: holds(EventKind::Statement),
             military: holds(EventKind::MilitaryEvent),
@@ -233,6 +264,7 @@ impl KindTables {
 
     fn union(self, other: Self) -> Self {
         Self {
+            facts: self.facts || other.facts,
             meetings: self.meetings || other.meetings,
             statements: self.statements || other.statements,
             military: self.military || other.military,
@@ -241,8 +273,9 @@ impl KindTables {
     }
 
     /// Each table, in the order of its columns in [`EventRow`] and of the joins.
-    fn each(self) -> [(bool, KindTable); 4] {
+    fn each(self) -> [(bool, Table); 5] {
         [
+            (self.facts, FACTS),
             (self.meetings, MEETING_TABLE),
             (self.statements, STATEMENT_TABLE),
             (self.speakers, SPEAKER_TABLE),
@@ -250,9 +283,9 @@ impl KindTables {
         ]
     }
 
-    /// Writes the columns of [`EventRow`]: the events table's and the joined tables'.
+    /// Writes the columns of [`EventRow`]: the key columns, then those asked for.
     fn push_columns(self, sql: &mut Sql) {
-        sql.push(EVENT_COLUMNS);
+        sql.push(KEY_COLUMNS);
         for (joined, table) in self.each() {
             if joined {
                 sql.push(table.columns);
@@ -342,8 +375,9 @@ impl EventQuery {
     }
 
     /// The kind tables the filters read.
-    fn filtered_tables(&self) -> KindTables {
-        KindTables {
+    fn filtered_tables(&self) -> EventColumns {
+        EventColumns {
+            facts: false,
             meetings: self.meeting_format.is_some() || self.meeting_status.is_some(),
             statements: self.statement_kind.is_some()
                 || self.channel.is_some()
@@ -355,7 +389,7 @@ impl EventQuery {
 
     /// Writes the FROM clause: events with the kind tables `tables`, reached through the
     /// actor's participations (`ep`) when the query names an actor.
-    fn push_from(&self, sql: &mut Sql, tables: KindTables) {
+    fn push_from(&self, sql: &mut Sql, tables: EventColumns) {
         if self.actor.is_some() {
             sql.push(" FROM event_participants ep JOIN events e ON e.id = ep.event_id");
         } else {
@@ -426,7 +460,7 @@ impl EventQuery {
         page: &Page,
         wanted: Wanted,
     ) -> Result<PageOf<EventRow>, AppError> {
-        let tables = KindTables::of(&self.kinds, wanted).union(self.filtered_tables());
+        let tables = EventColumns::of(&self.kinds, wanted).union(self.filtered_tables());
         let (time, id) = self.key_columns();
         let mut sql = Sql::new(db.get_database_backend());
         self.push_with(&mut sql);
@@ -493,11 +527,14 @@ fn push_any<E: ActiveEnum<Value = String>>(sql: &mut Sql, column: &str, values: 
 pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<EventRow>, AppError> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("SELECT ");
-    KindTables::ALL.push_columns(&mut sql);
+    EventColumns::ALL.push_columns(&mut sql);
     sql.push(" FROM events e");
-    KindTables::ALL.push_joins(&mut sql);
+    EventColumns::ALL.push_joins(&mut sql);
     sql.push(" WHERE e.id").in_ids(ids);
-    read_rows(db, sql, |columns| EventRow::read(columns, KindTables::ALL)).await
+    read_rows(db, sql, |columns| {
+        EventRow::read(columns, EventColumns::ALL)
+    })
+    .await
 }
 
 /// An actor's part in an event, with the actor.
@@ -577,10 +614,10 @@ pub struct ActorPage {
 }
 
 impl ActorPage {
-    fn tables(&self) -> KindTables {
+    fn tables(&self) -> EventColumns {
         match self.which {
-            ActorEvents::Participation(_) => KindTables::of(&[], self.wanted),
-            ActorEvents::Statements => KindTables::of(&[EventKind::Statement], self.wanted),
+            ActorEvents::Participation(_) => EventColumns::of(&[], self.wanted),
+            ActorEvents::Statements => EventColumns::of(&[EventKind::Statement], self.wanted),
         }
     }
 }

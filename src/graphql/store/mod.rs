@@ -30,11 +30,11 @@ pub async fn read_rows<T>(
     read: impl Fn(&mut Columns) -> Result<T, DbErr>,
 ) -> Result<Vec<T>, AppError> {
     let results = db.query_all_raw(sql.build()).await?;
-    let rows: Result<Vec<T>, DbErr> = results
-        .iter()
-        .map(|row| read(&mut Columns::new(row)))
-        .collect();
-    Ok(rows?)
+    let mut rows = Vec::with_capacity(results.len());
+    for row in &results {
+        rows.push(read(&mut Columns::new(row))?);
+    }
+    Ok(rows)
 }
 
 /// Reads a row's columns one after another by position. The reader sea-orm derives

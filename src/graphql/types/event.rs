@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, Interface, Object, Result, Union};
 
 use super::proposal::{Position, Proposal};
-use super::{Actor, Citation, Place, Time, citations_of, list, one, required};
+use super::{Actor, Citation, Place, Time, TimeDetails, citations_of, list, one, required};
 use crate::db::entities::{actor, event_participant, event_proposal, event_relation};
 use crate::domain::*;
 use crate::graphql::error::AppError;
@@ -112,20 +112,13 @@ impl From<EventRow> for Event {
     }
 }
 
-/// The fields every kind of event answers without its kind table's columns: the
-/// events table's own, and those read through loaders. A list whose nodes ask for
-/// nothing else reads the events table alone; any other field (a kind's own, or one
-/// added later and not listed here) makes it join the kind tables.
-const FIELDS_WITHOUT_DETAILS: &[&str] = &[
+/// The fields every kind of event answers from its key columns (id, kind, slug, title
+/// and the instant of its time) or through loaders.
+const KEY_FIELDS: &[&str] = &[
     "__typename",
     "id",
     "slug",
     "title",
-    "summary",
-    "time",
-    "place",
-    "certainty",
-    "cameoCode",
     "participants",
     "relations",
     "inverseRelations",
@@ -138,8 +131,13 @@ const FIELDS_WITHOUT_DETAILS: &[&str] = &[
     "targets",
 ];
 
+/// The fields every kind of event answers from the events table's other columns; `time`
+/// too, unless only its instant is asked for.
+const FACT_FIELDS: &[&str] = &["summary", "place", "certainty", "cameoCode"];
+
 /// What the nodes of the event connection `ctx`'s field returns ask for beyond the
-/// events table: a field that needs their kind table's columns, or a statement's speaker.
+/// events table's key columns. A field not listed in [`KEY_FIELDS`] or [`FACT_FIELDS`]
+/// (a kind's own, or one added later) makes the list read every column.
 pub fn wanted_by_nodes(ctx: &Context<'_>) -> Wanted {
     let connection = ctx.look_ahead();
     let mut wanted = Wanted::default();
@@ -152,15 +150,28 @@ pub fn wanted_by_nodes(ctx: &Context<'_>) -> Wanted {
             .iter()
             .flat_map(|node| node.selection_set())
         {
-            wanted.details |= !FIELDS_WITHOUT_DETAILS.contains(&field.name());
-            wanted.speakers |= field.name() == "speaker";
+            match field.name() {
+                name if KEY_FIELDS.contains(&name) => {}
+                name if FACT_FIELDS.contains(&name) => wanted.facts = true,
+                "time" => {
+                    wanted.facts |= field
+                        .selection_set()
+                        .any(|part| !matches!(part.name(), "at" | "__typename"))
+                }
+                name => {
+                    wanted.facts = true;
+                    wanted.details = true;
+                    wanted.speakers |= name == "speaker";
+                }
+            }
         }
     }
     wanted
 }
 
-/// The kind table's columns of an event's row: an internal error when the row has none,
-/// which means the statement that read the row left the table out.
+/// Columns of an event's row a statement may leave out (the events table's facts, a
+/// kind table's): an internal error when the row has none, which means the statement
+/// that read it left them out although a field needs them.
 fn detail<'a, T>(row: &EventRow, columns: &'a Option<T>) -> Result<&'a T, AppError> {
     columns.as_ref().ok_or_else(|| {
         AppError::internal(format!(
@@ -252,45 +263,47 @@ macro_rules! event_object {
             }
 
             /// Stable, human-readable identifier.
-            async fn slug(&self, _ctx: &Context<'_>) -> Result<String> {
-                Ok(self.row.slug.clone())
+            async fn slug(&self, _ctx: &Context<'_>) -> Result<&str> {
+                Ok(&self.row.slug)
             }
 
             /// A short title.
-            async fn title(&self, _ctx: &Context<'_>) -> Result<String> {
-                Ok(self.row.title.clone())
+            async fn title(&self, _ctx: &Context<'_>) -> Result<&str> {
+                Ok(&self.row.title)
             }
 
             /// What happened, in a sentence or two.
             async fn summary(&self, _ctx: &Context<'_>) -> Result<Option<String>> {
-                Ok(self.row.summary.clone())
+                Ok(detail(&self.row, &self.row.facts)?.summary.clone())
             }
 
             /// When it happened, with precision and the words as written.
             async fn time(&self, _ctx: &Context<'_>) -> Result<Time> {
                 Ok(Time {
                     at: self.row.occurred_at,
-                    until: self.row.occurred_until,
-                    precision: self.row.time_precision,
-                    text: self.row.time_text.clone(),
-                    inferred: self.row.time_inferred,
-                    note: self.row.time_note.clone(),
+                    details: self.row.facts.as_ref().map(|facts| TimeDetails {
+                        until: facts.occurred_until,
+                        precision: facts.time_precision,
+                        text: facts.time_text.clone(),
+                        inferred: facts.time_inferred,
+                        note: facts.time_note.clone(),
+                    }),
                 })
             }
 
             /// Where it happened.
             async fn place(&self, ctx: &Context<'_>) -> Result<Option<Place>> {
-                one::<PlaceById, _>(ctx, self.row.place_id).await
+                one::<PlaceById, _>(ctx, detail(&self.row, &self.row.facts)?.place_id).await
             }
 
             /// How sure the sources are that it happened as described.
             async fn certainty(&self, _ctx: &Context<'_>) -> Result<Certainty> {
-                Ok(self.row.certainty)
+                Ok(detail(&self.row, &self.row.facts)?.certainty)
             }
 
             /// CAMEO event code, for use with GDELT and ICEWS.
             async fn cameo_code(&self, _ctx: &Context<'_>) -> Result<Option<String>> {
-                Ok(self.row.cameo_code.clone())
+                Ok(detail(&self.row, &self.row.facts)?.cameo_code.clone())
             }
 
             /// Who took part, and in what role.

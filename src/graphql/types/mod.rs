@@ -22,6 +22,7 @@ pub use self::place::Place;
 pub use self::proposal::{Position, Proposal, ProposalParty, Provision};
 pub use self::search::{SearchHit, SearchResult};
 pub use self::source::{Citation, Source};
+use super::error::AppError;
 use super::loaders::{CitationsByRecord, Fetch, load_one};
 use crate::domain::{CitedRecord, TimePrecision};
 
@@ -29,11 +30,27 @@ use crate::domain::{CitedRecord, TimePrecision};
 /// words the source used.
 pub struct Time {
     pub at: DateTime<Utc>,
+    /// All but the instant; `None` when the record was read without them, because only
+    /// the instant was asked for.
+    pub details: Option<TimeDetails>,
+}
+
+/// What a [`Time`] says beside its instant.
+pub struct TimeDetails {
     pub until: Option<DateTime<Utc>>,
     pub precision: TimePrecision,
     pub text: Option<String>,
     pub inferred: bool,
     pub note: Option<String>,
+}
+
+impl Time {
+    /// The details: an internal error when the record was read without them.
+    fn details(&self) -> Result<&TimeDetails, AppError> {
+        self.details
+            .as_ref()
+            .ok_or_else(|| AppError::internal("a time was read without its details"))
+    }
 }
 
 /// A time as a source gives it: an instant in UTC, how precisely it is known, and the
@@ -47,29 +64,29 @@ impl Time {
     }
 
     /// The end of the span, when the source gives one.
-    async fn until(&self) -> Option<DateTime<Utc>> {
-        self.until
+    async fn until(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.details()?.until)
     }
 
     /// How precisely `at` is known.
-    async fn precision(&self) -> TimePrecision {
-        self.precision
+    async fn precision(&self) -> Result<TimePrecision> {
+        Ok(self.details()?.precision)
     }
 
     /// The time as the source wrote it, such as "Sunday" or "1800 GMT".
-    async fn text(&self) -> Option<&str> {
-        self.text.as_deref()
+    async fn text(&self) -> Result<Option<&str>> {
+        Ok(self.details()?.text.as_deref())
     }
 
     /// True when the instant was resolved from context rather than read from the source
     /// (a date from a weekday name); `note` says how.
-    async fn inferred(&self) -> bool {
-        self.inferred
+    async fn inferred(&self) -> Result<bool> {
+        Ok(self.details()?.inferred)
     }
 
     /// How an inferred time was resolved.
-    async fn note(&self) -> Option<&str> {
-        self.note.as_deref()
+    async fn note(&self) -> Result<Option<&str>> {
+        Ok(self.details()?.note.as_deref())
     }
 }
 

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, Object, Result};
 
 use super::event::{EventProposalLink, Statement};
-use super::{Actor, Citation, Time, citations_of, list, one, required};
+use super::{Actor, Citation, Time, TimeDetails, citations_of, list, one, required};
 use crate::db::entities::{position, proposal, proposal_party, provision};
 use crate::domain::*;
 use crate::graphql::ids;
@@ -59,11 +59,13 @@ impl Proposal {
     async fn time(&self) -> Option<Time> {
         Some(Time {
             at: self.0.proposed_at?,
-            until: None,
-            precision: self.0.time_precision?,
-            text: self.0.time_text.clone(),
-            inferred: self.0.time_inferred,
-            note: self.0.time_note.clone(),
+            details: Some(TimeDetails {
+                until: None,
+                precision: self.0.time_precision?,
+                text: self.0.time_text.clone(),
+                inferred: self.0.time_inferred,
+                note: self.0.time_note.clone(),
+            }),
         })
     }
 

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object, Result};
 
-use super::{Time, required};
+use super::{Time, TimeDetails, required};
 use crate::db::entities::{citation, source};
 use crate::domain::CitedRecord;
 use crate::graphql::ids;
@@ -55,11 +55,13 @@ impl Source {
         let at = self.0.published_at?;
         Some(Time {
             at,
-            until: None,
-            precision: self.0.published_precision?,
-            text: self.0.published_text.clone(),
-            inferred: self.0.published_inferred,
-            note: None,
+            details: Some(TimeDetails {
+                until: None,
+                precision: self.0.published_precision?,
+                text: self.0.published_text.clone(),
+                inferred: self.0.published_inferred,
+                note: None,
+            }),
         })
     }
 
