@@ -305,10 +305,10 @@ impl EventColumns {
 
 /// Keeps one of the rows `ep` of an actor who takes part in an event in two roles: the
 /// first role's. SQLite's way (PostgreSQL's is [`distinct_events`]). A scalar subquery
-/// is an index probe per candidate row in every plan,
-/// including the generic plan PostgreSQL caches for a prepared statement; the same
-/// condition as an anti-join can be planned as a scan of all the actor's participations
-/// per row, which for the busiest actor is 19,000 rows each.
+/// is an index probe per candidate row in every plan, including the generic plan
+/// PostgreSQL caches for a prepared statement; the same condition as an anti-join can be
+/// planned as a scan of all the actor's participations per row, which for the busiest
+/// actor is 19,000 rows each.
 const FIRST_ROLE: &str = " AND ep.role = (SELECT MIN(other.role) FROM event_participants other \
      WHERE other.event_id = ep.event_id AND other.actor_id = ep.actor_id)";
 
@@ -370,8 +370,8 @@ impl EventQuery {
     }
 
     /// Whether the statement keeps each of the actor's events once with `DISTINCT`.
-    fn distinct_events(&self, sql: &Sql) -> bool {
-        self.actor.is_some() && distinct_events(sql, self.role)
+    fn distinct_events(&self, backend: DbBackend) -> bool {
+        self.actor.is_some() && distinct_events(backend, self.role)
     }
 
     /// The kind tables the filters read.
@@ -444,7 +444,7 @@ impl EventQuery {
     pub fn count(&self, backend: DbBackend) -> TotalCount {
         let mut sql = Sql::new(backend);
         self.push_with(&mut sql);
-        sql.push(match self.distinct_events(&sql) {
+        sql.push(match self.distinct_events(backend) {
             true => "SELECT COUNT(DISTINCT ep.event_id) AS n",
             false => "SELECT COUNT(*) AS n",
         });
@@ -465,7 +465,7 @@ impl EventQuery {
         let mut sql = Sql::new(db.get_database_backend());
         self.push_with(&mut sql);
         sql.push("SELECT ");
-        if self.distinct_events(&sql) {
+        if self.distinct_events(sql.backend()) {
             sql.push(&format!("DISTINCT ON ({time}, {id}) "));
         }
         tables.push_columns(&mut sql);
@@ -482,8 +482,8 @@ impl EventQuery {
 /// roles at one event has it once: PostgreSQL with no role given. The index the
 /// participations are read by lists an event's rows side by side, so the plan drops the
 /// second one as it streams, where [`FIRST_ROLE`] probes the index again for every row.
-fn distinct_events(sql: &Sql, role: Option<ParticipantRole>) -> bool {
-    role.is_none() && sql.backend() == DbBackend::Postgres
+fn distinct_events(backend: DbBackend, role: Option<ParticipantRole>) -> bool {
+    role.is_none() && backend == DbBackend::Postgres
 }
 
 /// Narrows the participations `ep` to `role`; without one, on SQLite, to each event's
@@ -493,7 +493,7 @@ fn push_role(sql: &mut Sql, role: Option<ParticipantRole>) {
         Some(role) => {
             sql.push(" AND ep.role = ").bind(role.to_value());
         }
-        None if distinct_events(sql, role) => {}
+        None if distinct_events(sql.backend(), role) => {}
         None => {
             sql.push(FIRST_ROLE);
         }
@@ -654,7 +654,7 @@ async fn pages_of_chunk(
         ActorEvents::Statements => ("statements s", "s.speaker_id"),
     };
     let distinct = match which {
-        ActorEvents::Participation(role) => distinct_events(&Sql::new(backend), *role),
+        ActorEvents::Participation(role) => distinct_events(backend, *role),
         ActorEvents::Statements => false,
     };
     let mut sql = Sql::new(backend);

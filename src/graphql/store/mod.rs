@@ -79,16 +79,11 @@ impl<'a> Columns<'a> {
     ) -> Result<Option<T>, DbErr> {
         match self.optional()? {
             None => {
-                self.skip(width - 1);
+                self.next += width - 1;
                 Ok(None)
             }
             Some(first) => read(first, self).map(Some),
         }
-    }
-
-    /// Passes over the next `count` columns.
-    pub fn skip(&mut self, count: usize) {
-        self.next += count;
     }
 
     fn next_is_null(&self) -> bool {
@@ -105,19 +100,10 @@ impl<'a> Columns<'a> {
     }
 }
 
-/// A row with the id of the parent it was loaded for (column `parent_id`).
+/// A row with the id of the parent it was loaded for.
 pub struct Parented<T> {
     pub parent: i64,
     pub row: T,
-}
-
-impl<T: FromQueryResult> FromQueryResult for Parented<T> {
-    fn from_query_result(result: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
-        Ok(Self {
-            parent: result.try_get(prefix, "parent_id")?,
-            row: T::from_query_result(result, prefix)?,
-        })
-    }
 }
 
 /// Groups parented rows by parent, keeping their order.
