@@ -649,16 +649,33 @@ async fn pages_of_chunk(
     let ActorPage { which, page, .. } = request;
     let tables = request.tables();
     let backend = db.get_database_backend();
-    let (table, owner) = match which {
-        ActorEvents::Participation(_) => ("event_participants ep", "ep.actor_id"),
-        ActorEvents::Statements => ("statements s", "s.speaker_id"),
+    // Statement pages read the statements' own columns in their branches, and the
+    // branches stand in for the statements table `s`; the joins leave it out.
+    let (table, owner, owned, own_columns, joins) = match which {
+        ActorEvents::Participation(_) => {
+            ("event_participants ep", "ep.actor_id", "owned", "", tables)
+        }
+        ActorEvents::Statements => (
+            "statements s",
+            "s.speaker_id",
+            "s",
+            if tables.statements {
+                STATEMENT_TABLE.columns
+            } else {
+                ""
+            },
+            EventColumns {
+                statements: false,
+                ..tables
+            },
+        ),
     };
     let distinct = match which {
         ActorEvents::Participation(role) => distinct_events(backend, *role),
         ActorEvents::Statements => false,
     };
     let mut sql = Sql::new(backend);
-    sql.push("SELECT owned.parent_id, ");
+    sql.push(&format!("SELECT {owned}.parent_id, "));
     tables.push_columns(&mut sql);
     sql.push(" FROM (");
     for (i, actor) in actors.iter().enumerate() {
@@ -666,7 +683,7 @@ async fn pages_of_chunk(
             sql.push(" UNION ALL ");
         }
         sql.push(&format!(
-            "SELECT * FROM (SELECT {} {owner} AS parent_id, event_id, occurred_at \
+            "SELECT * FROM (SELECT {} {owner} AS parent_id, event_id, occurred_at{own_columns} \
              FROM {table} WHERE {owner} = ",
             if distinct {
                 "DISTINCT ON (occurred_at, event_id)"
@@ -681,11 +698,13 @@ async fn pages_of_chunk(
         page.push_window(&mut sql, "occurred_at", "event_id", false);
         sql.push(&format!(") branch_{i}"));
     }
-    sql.push(") owned JOIN events e ON e.id = owned.event_id");
-    tables.push_joins(&mut sql);
+    sql.push(&format!(
+        ") {owned} JOIN events e ON e.id = {owned}.event_id"
+    ));
+    joins.push_joins(&mut sql);
     let direction = page.direction(false);
     sql.push(&format!(
-        " ORDER BY owned.parent_id, owned.occurred_at {direction}, owned.event_id {direction}"
+        " ORDER BY {owned}.parent_id, {owned}.occurred_at {direction}, {owned}.event_id {direction}"
     ));
     read_rows(db, sql, |columns| {
         Ok(Parented {

@@ -135,9 +135,26 @@ const KEY_FIELDS: &[&str] = &[
 /// too, unless only its instant is asked for.
 const FACT_FIELDS: &[&str] = &["summary", "place", "certainty", "cameoCode"];
 
+/// The fields of each kind's own, answered from its kind table alone.
+const DETAIL_FIELDS: &[&str] = &[
+    "format",
+    "status",
+    "expectedDurationMinutes",
+    "openToPress",
+    "speaker",
+    "kind",
+    "text",
+    "channel",
+    "channelName",
+    "outlet",
+    "weapons",
+    "effects",
+    "casualties",
+];
+
 /// What the nodes of the event connection `ctx`'s field returns ask for beyond the
-/// events table's key columns. A field not listed in [`KEY_FIELDS`] or [`FACT_FIELDS`]
-/// (a kind's own, or one added later) makes the list read every column.
+/// events table's key columns. A field in none of [`KEY_FIELDS`], [`FACT_FIELDS`] and
+/// [`DETAIL_FIELDS`] (one added later) makes the list read every column.
 pub fn wanted_by_nodes(ctx: &Context<'_>) -> Wanted {
     let connection = ctx.look_ahead();
     let mut wanted = Wanted::default();
@@ -158,10 +175,13 @@ pub fn wanted_by_nodes(ctx: &Context<'_>) -> Wanted {
                         .selection_set()
                         .any(|part| !matches!(part.name(), "at" | "__typename"))
                 }
-                name => {
-                    wanted.facts = true;
+                name if DETAIL_FIELDS.contains(&name) => {
                     wanted.details = true;
                     wanted.speakers |= name == "speaker";
+                }
+                _ => {
+                    wanted.facts = true;
+                    wanted.details = true;
                 }
             }
         }
