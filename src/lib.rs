@@ -13,3 +13,4 @@ pub mod http;
 pub mod ids;
 pub mod import;
 pub mod seeds;
+pub mod store;

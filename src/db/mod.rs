@@ -25,7 +25,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         // Plan each prepared statement once per connection, not on every execution:
         // planning the read path's joins took 0.3 to 0.7 ms, more than most of them take
         // to run. Every statement is written so that one plan serves any parameters,
-        // skewed ones included (see `store::events::FIRST_ROLE`), and page sizes are
+        // skewed ones included (see `crate::store::events::FIRST_ROLE`), and page sizes are
         // written into the text; left to choose, PostgreSQL kept planning the
         // statements whose custom plans looked cheaper on paper.
         .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_generic_plan")]))
@@ -49,11 +49,4 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 pub async fn analyze(db: &DatabaseConnection) -> Result<(), DbErr> {
     use sea_orm::ConnectionTrait;
     db.execute_unprepared("ANALYZE").await.map(drop)
-}
-
-/// Runs a `SELECT COUNT(*) AS n …` statement.
-pub async fn count(db: &DatabaseConnection, statement: sea_orm::Statement) -> Result<i64, DbErr> {
-    use sea_orm::ConnectionTrait;
-    let row = db.query_one_raw(statement).await?;
-    row.map_or(Ok(0), |row| row.try_get::<i64>("", "n"))
 }

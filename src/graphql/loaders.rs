@@ -25,16 +25,16 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::futures_util::future::BoxFuture;
 use async_graphql::futures_util::stream::{FuturesUnordered, StreamExt};
 use async_graphql::{Context, Request};
-use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 use tokio::sync::mpsc;
 
 use super::error::AppError;
-use super::pagination::PageOf;
-use super::store::by_parent;
-use super::store::events::{self, ActorEvents, ActorPage, EventRow, ParticipantRow};
 use crate::db::entities::*;
-use crate::db::sql::one_of;
 use crate::domain::CitedRecord;
+use crate::store::events::{self, ActorEvents, ActorPage, EventRow, ParticipantRow};
+use crate::store::lookups;
+use crate::store::page::PageOf;
+use crate::store::rows::by_parent;
 
 /// One batched question to the database.
 pub trait Fetch: Send + Sync + 'static {
@@ -91,10 +91,7 @@ macro_rules! by_id {
             type Key = i64;
             type Value = $entity::Model;
             async fn fetch(db: &DatabaseConnection, keys: &[i64]) -> Result<HashMap<i64, $entity::Model>, AppError> {
-                let rows = $entity::Entity::find()
-                    .filter(one_of($entity::Column::Id, keys, db.get_database_backend()))
-                    .all(db)
-                    .await?;
+                let rows = lookups::by_keys::<$entity::Entity>(db, $entity::Column::Id, keys).await?;
                 Ok(rows.into_iter().map(|row| (row.id, row)).collect())
             }
         }
@@ -111,12 +108,14 @@ macro_rules! children {
             type Key = i64;
             type Value = Vec<$entity::Model>;
             async fn fetch(db: &DatabaseConnection, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, AppError> {
-                let rows = $entity::Entity::find()
-                    .filter(one_of($entity::Column::$column, keys, db.get_database_backend()))
-                    .order_by_asc($entity::Column::$order)
-                    .order_by_asc($entity::Column::Id)
-                    .all(db)
-                    .await?;
+                let rows = lookups::children::<$entity::Entity>(
+                    db,
+                    $entity::Column::$column,
+                    keys,
+                    $entity::Column::$order,
+                    $entity::Column::Id,
+                )
+                .await?;
                 let mut grouped: HashMap<i64, Self::Value> = HashMap::with_capacity(keys.len());
                 for row in rows {
                     if let Some(key) = Option::<i64>::from(row.$field) {
@@ -237,16 +236,7 @@ impl Fetch for CitationsByRecord {
         keys: &[(CitedRecord, i64)],
     ) -> Result<HashMap<(CitedRecord, i64), Self::Value>, AppError> {
         let ids: Vec<i64> = keys.iter().map(|(_, id)| *id).collect();
-        let rows = citation::Entity::find()
-            .filter(one_of(
-                citation::Column::RecordId,
-                &ids,
-                db.get_database_backend(),
-            ))
-            .order_by_asc(citation::Column::StartOffset)
-            .order_by_asc(citation::Column::Id)
-            .all(db)
-            .await?;
+        let rows = lookups::citations(db, &ids).await?;
         let mut grouped: HashMap<(CitedRecord, i64), Self::Value> =
             HashMap::with_capacity(keys.len());
         for row in rows {

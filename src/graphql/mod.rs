@@ -5,7 +5,6 @@ pub mod ids;
 pub mod loaders;
 pub mod pagination;
 mod query;
-mod store;
 pub mod types;
 
 use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};

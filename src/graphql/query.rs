@@ -8,13 +8,14 @@ use super::error::AppError;
 use super::loaders::{
     ActorById, EventById, Fetch, PlaceById, ProposalById, SourceById, load_many, load_one,
 };
-use super::pagination::{Conn, Page, PageOf, connection};
-use super::store::events::{EventQuery, EventRow};
-use super::store::{records, search};
+use super::pagination::{Conn, connection, page};
 use super::types::*;
 use crate::db::entities::{actor, place, proposal, source};
 use crate::domain::*;
 use crate::ids::record_id;
+use crate::store::events::{EventQuery, EventRow};
+use crate::store::page::{Page, PageOf};
+use crate::store::{records, search};
 
 /// Most ids one `nodes` call takes.
 const MAX_NODES: usize = 100;
@@ -311,7 +312,7 @@ impl Query {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<Actor>> {
-        let page = Page::new(first, after, last, before)?;
+        let page = page(first, after, last, before)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let listing = records::actors(kind, country, order_by == NameOrder::NameDesc);
         let rows = listing.page::<actor::Model>(db, &page).await?;
@@ -335,7 +336,7 @@ impl Query {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<Place>> {
-        let page = Page::new(first, after, last, before)?;
+        let page = page(first, after, last, before)?;
         let mut names = Names::default();
         let parent = names.id_of(Named::Place, "parent", parent.as_deref());
         let db = ctx.data::<DatabaseConnection>()?;
@@ -357,7 +358,7 @@ impl Query {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<Source>> {
-        let page = Page::new(first, after, last, before)?;
+        let page = page(first, after, last, before)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let listing = records::sources(order_by == TitleOrder::TitleDesc);
         let rows = listing.page::<source::Model>(db, &page).await?;
@@ -382,7 +383,7 @@ impl Query {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<Proposal>> {
-        let page = Page::new(first, after, last, before)?;
+        let page = page(first, after, last, before)?;
         let mut names = Names::default();
         let party = names.id_of(Named::Actor, "party", party.as_deref());
         let db = ctx.data::<DatabaseConnection>()?;
@@ -407,7 +408,7 @@ impl Query {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<Event>> {
-        let page = Page::new(first, after, last, before)?;
+        let page = page(first, after, last, before)?;
         let mut names = Names::default();
         let mut query = event_query(filter, order_by, &mut names)?;
         query.kinds = kinds.unwrap_or_default();
@@ -428,7 +429,7 @@ impl Query {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<Meeting>> {
-        let page = Page::new(first, after, last, before)?;
+        let page = page(first, after, last, before)?;
         let mut names = Names::default();
         let mut query = event_query(filter, order_by, &mut names)?;
         query.kinds = vec![EventKind::Meeting];
@@ -458,7 +459,7 @@ impl Query {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<Statement>> {
-        let page = Page::new(first, after, last, before)?;
+        let page = page(first, after, last, before)?;
         let mut names = Names::default();
         let mut query = event_query(filter, order_by, &mut names)?;
         query.kinds = vec![EventKind::Statement];
@@ -482,7 +483,7 @@ impl Query {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<MilitaryEvent>> {
-        let page = Page::new(first, after, last, before)?;
+        let page = page(first, after, last, before)?;
         let mut names = Names::default();
         let mut query = event_query(filter, order_by, &mut names)?;
         query.kinds = vec![EventKind::MilitaryEvent];
@@ -504,7 +505,7 @@ impl Query {
                 AppError::bad_input("query", "give at least one word to search for").into(),
             );
         }
-        let page = Page::new(first, after, None, None)?;
+        let page = page(first, after, None, None)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let hits = search::page(db, &query, &page).await?;
         let (proposal_ids, event_ids): (Vec<&search::Hit>, Vec<&search::Hit>) = hits

@@ -11,8 +11,8 @@ use crate::graphql::ids;
 use crate::graphql::loaders::{
     ActorById, AffiliationsByActor, AffiliationsByTarget, AliasesByActor, PositionsByActor,
 };
-use crate::graphql::pagination::{Conn, Page};
-use crate::graphql::store::events::ActorEvents;
+use crate::graphql::pagination::{Conn, page};
+use crate::store::events::ActorEvents;
 
 /// A person, state, government body, organization, media outlet, group of actors or
 /// armed force that takes part in events, makes statements or takes positions.
@@ -87,7 +87,7 @@ impl Actor {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<Event>> {
-        let page = Page::new(first, after, last, before)?;
+        let page = page(first, after, last, before)?;
         events_connection(ctx, self.0.id, ActorEvents::Participation(role), page).await
     }
 
@@ -100,7 +100,7 @@ impl Actor {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<Statement>> {
-        let page = Page::new(first, after, last, before)?;
+        let page = page(first, after, last, before)?;
         events_connection(ctx, self.0.id, ActorEvents::Statements, page).await
     }
 

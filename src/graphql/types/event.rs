@@ -13,8 +13,9 @@ use crate::graphql::loaders::{
     ActorById, EventById, EventPagesByActor, ParticipantsByEvent, PlaceById, PositionsByStatement,
     ProposalById, ProposalLinksByEvent, RelationsFromEvent, RelationsToEvent, load_one,
 };
-use crate::graphql::pagination::{Conn, Page, TotalCount, connection};
-use crate::graphql::store::events::{ActorEvents, ActorPage, EventRow, ParticipantRow, Wanted};
+use crate::graphql::pagination::{Conn, TotalCount, connection};
+use crate::store::events::{ActorEvents, ActorPage, EventRow, ParticipantRow, Wanted};
+use crate::store::page::Page;
 
 /// Anything that happened on the timeline: a meeting, a statement or a military event.
 // Clippy reads the repeated `ty`/`desc` keys of separate `field(...)` entries as duplicates.

@@ -6,7 +6,7 @@ use super::*;
 use crate::graphql::error::AppError;
 use crate::graphql::ids;
 use crate::graphql::loaders::*;
-use crate::graphql::store::events::EventRow;
+use crate::store::events::EventRow;
 
 /// A record with a globally unique id, which `node(id:)` finds again.
 #[derive(Interface)]

@@ -11,7 +11,7 @@ use crate::graphql::loaders::{
     ActorById, EventById, EventLinksByProposal, PartiesByProposal, PositionsByProposal,
     PositionsByProvision, ProposalById, ProvisionById, ProvisionsByProposal, load_one,
 };
-use crate::graphql::store::events::EventRow;
+use crate::store::events::EventRow;
 
 /// A peace plan, ceasefire, request, demand or guarantee put by some actors to others.
 pub struct Proposal(proposal::Model);

@@ -1,13 +1,12 @@
 //! Keyset lists of actors, places, sources and proposals.
 
-use sea_orm::{ActiveEnum, DatabaseConnection, FromQueryResult};
+use sea_orm::{ActiveEnum, DatabaseConnection, DbErr, FromQueryResult};
 
-use super::rows;
+use super::page::{Count, Cursor, Keyed, Page, PageOf, SortKey};
+use super::rows::rows;
 use crate::db::entities::{actor, place, proposal, source};
 use crate::db::sql::Sql;
 use crate::domain::{ActorKind, PlaceKind, ProposalKind, ProposalStatus};
-use crate::graphql::error::AppError;
-use crate::graphql::pagination::{Cursor, Keyed, Page, PageOf, SortKey, TotalCount};
 
 impl Keyed for actor::Model {
     fn cursor(&self) -> Cursor {
@@ -100,10 +99,10 @@ impl Listing {
     }
 
     /// The count of every matching row.
-    pub fn count(&self, db: &DatabaseConnection) -> TotalCount {
+    pub fn count(&self, db: &DatabaseConnection) -> Count {
         let mut sql = Sql::new(db.get_database_backend());
         self.push_query(&mut sql, "SELECT COUNT(*) AS n");
-        TotalCount::Query(sql.build())
+        Count::Query(sql.build())
     }
 
     /// One page of the matching rows.
@@ -111,7 +110,7 @@ impl Listing {
         &self,
         db: &DatabaseConnection,
         page: &Page,
-    ) -> Result<PageOf<M>, AppError> {
+    ) -> Result<PageOf<M>, DbErr> {
         let mut sql = Sql::new(db.get_database_backend());
         self.push_query(&mut sql, "SELECT t.*");
         page.push_window(

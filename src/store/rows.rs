@@ -1,25 +1,15 @@
-//! The read path's SQL: one function per question the API asks of the database.
-//!
-//! Resolvers and loaders call these; each takes the connection and returns rows or an
-//! [`AppError`] (database causes logged there, never shown).
-
-pub mod events;
-pub mod records;
-pub mod search;
+//! Reading rows: by name into sea-orm models, or by position into rows whose columns
+//! depend on how the statement was written.
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, QueryResult, TryGetable,
 };
 
-use super::error::AppError;
 use crate::db::sql::Sql;
 
 /// Runs `sql` and maps every row to `T`.
-pub async fn rows<T: FromQueryResult>(
-    db: &DatabaseConnection,
-    sql: Sql,
-) -> Result<Vec<T>, AppError> {
-    Ok(T::find_by_statement(sql.build()).all(db).await?)
+pub async fn rows<T: FromQueryResult>(db: &DatabaseConnection, sql: Sql) -> Result<Vec<T>, DbErr> {
+    T::find_by_statement(sql.build()).all(db).await
 }
 
 /// Runs `sql` and reads every row with `read`, for rows whose columns depend on how the
@@ -28,7 +18,7 @@ pub async fn read_rows<T>(
     db: &DatabaseConnection,
     sql: Sql,
     read: impl Fn(&mut Columns) -> Result<T, DbErr>,
-) -> Result<Vec<T>, AppError> {
+) -> Result<Vec<T>, DbErr> {
     let results = db.query_all_raw(sql.build()).await?;
     let mut rows = Vec::with_capacity(results.len());
     for row in &results {

@@ -3,12 +3,11 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveEnum, DatabaseConnection, DbBackend, DbErr, FromQueryResult, QueryResult};
 
-use super::{Columns, Parented, read_rows, rows};
+use super::page::{Count, Cursor, Keyed, Page, PageOf, SortKey};
+use super::rows::{Columns, Parented, read_rows, rows};
 use crate::db::entities::{actor, event_participant};
 use crate::db::sql::Sql;
 use crate::domain::*;
-use crate::graphql::error::AppError;
-use crate::graphql::pagination::{Cursor, Keyed, Page, PageOf, SortKey, TotalCount};
 
 /// An event: its key columns always, the rest of the events table's columns and its
 /// kind's own columns when the statement that read it asked for them. The fields follow
@@ -441,7 +440,7 @@ impl EventQuery {
     }
 
     /// The count of every event the query matches.
-    pub fn count(&self, backend: DbBackend) -> TotalCount {
+    pub fn count(&self, backend: DbBackend) -> Count {
         let mut sql = Sql::new(backend);
         self.push_with(&mut sql);
         sql.push(match self.distinct_events(backend) {
@@ -450,7 +449,7 @@ impl EventQuery {
         });
         self.push_from(&mut sql, self.filtered_tables());
         self.push_where(&mut sql);
-        TotalCount::Query(sql.build())
+        Count::Query(sql.build())
     }
 
     /// One page of the matching events, in time order, with what the nodes want.
@@ -459,7 +458,7 @@ impl EventQuery {
         db: &DatabaseConnection,
         page: &Page,
         wanted: Wanted,
-    ) -> Result<PageOf<EventRow>, AppError> {
+    ) -> Result<PageOf<EventRow>, DbErr> {
         let tables = EventColumns::of(&self.kinds, wanted).union(self.filtered_tables());
         let (time, id) = self.key_columns();
         let mut sql = Sql::new(db.get_database_backend());
@@ -524,7 +523,7 @@ fn push_any<E: ActiveEnum<Value = String>>(sql: &mut Sql, column: &str, values: 
 }
 
 /// Events by id, in no particular order.
-pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<EventRow>, AppError> {
+pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<EventRow>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("SELECT ");
     EventColumns::ALL.push_columns(&mut sql);
@@ -583,7 +582,7 @@ fn read_actor(columns: &mut Columns) -> Result<Option<actor::Model>, DbErr> {
 pub async fn participants(
     db: &DatabaseConnection,
     events: &[i64],
-) -> Result<Vec<ParticipantRow>, AppError> {
+) -> Result<Vec<ParticipantRow>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push(
         "SELECT ep.id, ep.event_id, ep.actor_id, ep.role, ep.occurred_at, \
@@ -633,7 +632,7 @@ pub async fn pages_by_actor(
     db: &DatabaseConnection,
     actors: &[i64],
     request: &ActorPage,
-) -> Result<Vec<Parented<EventRow>>, AppError> {
+) -> Result<Vec<Parented<EventRow>>, DbErr> {
     let mut pages = Vec::new();
     for chunk in actors.chunks(ACTORS_PER_STATEMENT) {
         pages.extend(pages_of_chunk(db, chunk, request).await?);
@@ -645,7 +644,7 @@ async fn pages_of_chunk(
     db: &DatabaseConnection,
     actors: &[i64],
     request: &ActorPage,
-) -> Result<Vec<Parented<EventRow>>, AppError> {
+) -> Result<Vec<Parented<EventRow>>, DbErr> {
     let ActorPage { which, page, .. } = request;
     let tables = request.tables();
     let backend = db.get_database_backend();
@@ -720,7 +719,7 @@ pub async fn counts_by_actor(
     db: &DatabaseConnection,
     actors: &[i64],
     which: ActorEvents,
-) -> Result<Vec<(i64, i64)>, AppError> {
+) -> Result<Vec<(i64, i64)>, DbErr> {
     #[derive(FromQueryResult)]
     struct Count {
         actor_id: i64,

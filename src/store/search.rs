@@ -1,12 +1,11 @@
 //! Ranked full-text search over events, statements and proposals: FTS5 with BM25 on
 //! SQLite, `websearch_to_tsquery` with `ts_rank` on PostgreSQL.
 
-use sea_orm::{DatabaseConnection, DbBackend, FromQueryResult};
+use sea_orm::{DatabaseConnection, DbBackend, DbErr, FromQueryResult};
 
-use super::rows;
+use super::page::{Count, Cursor, Keyed, Page, PageOf, SortKey};
+use super::rows::rows;
 use crate::db::sql::Sql;
-use crate::graphql::error::AppError;
-use crate::graphql::pagination::{Cursor, Keyed, Page, PageOf, SortKey, TotalCount};
 
 /// One match: the record it is and how well it matches (lower is better).
 #[derive(Debug, Clone, FromQueryResult)]
@@ -59,22 +58,18 @@ fn push_hits(sql: &mut Sql, text: &str) {
 }
 
 /// How many records match `text`.
-pub fn count(backend: DbBackend, text: &str) -> TotalCount {
+pub fn count(backend: DbBackend, text: &str) -> Count {
     if backend == DbBackend::Sqlite && fts5_query(text).is_empty() {
-        return TotalCount::Known(0);
+        return Count::Known(0);
     }
     let mut sql = Sql::new(backend);
     sql.push("SELECT COUNT(*) AS n FROM ");
     push_hits(&mut sql, text);
-    TotalCount::Query(sql.build())
+    Count::Query(sql.build())
 }
 
 /// One page of matches for `text`, best first.
-pub async fn page(
-    db: &DatabaseConnection,
-    text: &str,
-    page: &Page,
-) -> Result<PageOf<Hit>, AppError> {
+pub async fn page(db: &DatabaseConnection, text: &str, page: &Page) -> Result<PageOf<Hit>, DbErr> {
     if db.get_database_backend() == DbBackend::Sqlite && fts5_query(text).is_empty() {
         return Ok(PageOf::default());
     }
