@@ -5,7 +5,7 @@ use migration::{Migrator, MigratorTrait};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{Cli, Command, MigrateAction};
-use crate::{db, generate, graphql, http, import, seeds};
+use crate::{db, generate, graphql, http, import, seeds, store};
 
 /// Runs `cli`'s command; `serve` when none is given.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -22,7 +22,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve(args) => {
             let db = connect(&cli.database).await?;
-            db::migrate(&db).await.context("migrating the database")?;
+            store::migrate(&db)
+                .await
+                .context("migrating the database")?;
             seeds::load_if_empty(&db, &args.seeds).await?;
             http::serve(db, &args).await
         }
@@ -32,7 +34,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Generate(args) => {
             let db = connect(&cli.database).await?;
-            db::migrate(&db).await.context("migrating the database")?;
+            store::migrate(&db)
+                .await
+                .context("migrating the database")?;
             let scale = generate::Scale::times(args.scale);
             let seconds = generate::generate(&db, scale, args.seed).await?;
             println!("generated {scale} in {seconds:.1} s");
@@ -40,19 +44,58 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import(args) => {
             let db = connect(&cli.database).await?;
-            db::migrate(&db).await.context("migrating the database")?;
+            store::migrate(&db)
+                .await
+                .context("migrating the database")?;
             let summary = import::import_files(&db, &args.files, args.body.as_deref()).await?;
-            println!(
-                "imported {} document(s): {} actors, {} places, {} events, {} proposals, {} citations",
-                summary.documents,
-                summary.actors,
-                summary.places,
-                summary.events,
-                summary.proposals,
-                summary.citations
-            );
+            for document in &summary.documents {
+                println!("{}", describe(document));
+            }
             Ok(())
         }
+        Command::Retract { source } => {
+            let db = connect(&cli.database).await?;
+            store::migrate(&db)
+                .await
+                .context("migrating the database")?;
+            match import::retract(&db, &source).await? {
+                Some(applied) => {
+                    println!(
+                        "{source}: withdrawn by import {}: {} claims retracted",
+                        applied.import.unwrap_or_default(),
+                        applied.retracted
+                    );
+                    Ok(())
+                }
+                None => anyhow::bail!("no source has the slug `{source}`"),
+            }
+        }
+    }
+}
+
+/// One line on what importing a document did.
+fn describe(document: &import::DocumentSummary) -> String {
+    let counts = document.counts;
+    let declares = format!(
+        "{} actors, {} places, {} events, {} proposals, {} citations",
+        counts.actors, counts.places, counts.events, counts.proposals, counts.citations
+    );
+    let claims = format!(
+        "{} claims added, {} kept, {} retracted",
+        document.added, document.kept, document.retracted
+    );
+    let waiting = match document.waiting {
+        0 => String::new(),
+        n => format!(
+            "; {n} records or links of other sources now wait for records it no longer gives"
+        ),
+    };
+    match document.import {
+        Some(import) => format!(
+            "{}: import {import}: {claims} ({declares}){waiting}",
+            document.source
+        ),
+        None => format!("{}: unchanged: {claims} ({declares})", document.source),
     }
 }
 
@@ -66,7 +109,7 @@ async fn connect(
 
 async fn migrate(db: &sea_orm::DatabaseConnection, action: MigrateAction) -> anyhow::Result<()> {
     match action {
-        MigrateAction::Up => Migrator::up(db, None).await?,
+        MigrateAction::Up => store::migrate(db).await?,
         MigrateAction::Down { steps } => Migrator::down(db, Some(steps)).await?,
         MigrateAction::Fresh => Migrator::fresh(db).await?,
         MigrateAction::Status => {

@@ -56,6 +56,11 @@ pub enum Command {
     },
     /// Import source documents in one transaction (migrating first).
     Import(ImportArgs),
+    /// Withdraw a source: retract every claim it makes (migrating first).
+    Retract {
+        /// The source's slug.
+        source: String,
+    },
     /// Generate deterministic synthetic data (for benchmarks) into the database.
     Generate(GenerateArgs),
     /// Print the GraphQL schema in SDL, as committed in `schema.graphql`.

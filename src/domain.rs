@@ -355,3 +355,48 @@ domain_enum! {
         Position,
     }
 }
+
+domain_enum! {
+    /// How an import run changed the store.
+    pub enum ImportKind {
+        /// A source's document was imported: its claims replaced the source's earlier ones.
+        Import,
+        /// A source was withdrawn: every claim it made was retracted.
+        Retraction,
+        /// Records kept from before the store held claims were made claims of the sources
+        /// that cite them.
+        Upgrade,
+    }
+}
+
+/// What a claim is about: a record, or a link between records. Declared in the order
+/// the store resolves them, so that every kind refers only to kinds before it (a place
+/// to its parent place aside).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    sea_orm::EnumIter,
+    sea_orm::DeriveActiveEnum,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+pub enum SubjectKind {
+    Actor,
+    Place,
+    Alias,
+    Affiliation,
+    Event,
+    Proposal,
+    Participant,
+    EventRelation,
+    EventProposal,
+    ProposalParty,
+    Provision,
+    Position,
+    Citation,
+}

@@ -157,6 +157,8 @@ fn sentence(rng: &mut Rng, words: usize) -> String {
 fn cite(text: &str) -> Vec<CitationDoc> {
     vec![CitationDoc {
         excerpt: text.to_owned(),
+        prefix: None,
+        suffix: None,
         note: None,
     }]
 }
@@ -193,35 +195,38 @@ pub async fn generate(
         let country = format!("country-{c:02}");
         places.push(PlaceDoc {
             slug: country.clone(),
-            name: format!("Country {c}"),
-            kind: PlaceKind::Country,
+            name: Some(format!("Country {c}")),
+            kind: Some(PlaceKind::Country),
             parent: None,
             latitude: None,
             longitude: None,
             country: None,
+            distinct_from: Vec::new(),
             citations: cite(&format!("Country {c}")),
         });
         for r in 0..6 {
             let region = format!("{country}-region-{r}");
             places.push(PlaceDoc {
                 slug: region.clone(),
-                name: format!("Region {c}.{r}"),
-                kind: PlaceKind::Region,
+                name: Some(format!("Region {c}.{r}")),
+                kind: Some(PlaceKind::Region),
                 parent: Some(country.clone()),
                 latitude: None,
                 longitude: None,
                 country: None,
+                distinct_from: Vec::new(),
                 citations: cite(&format!("Region {c}.{r}")),
             });
             for t in 0..5 {
                 places.push(PlaceDoc {
                     slug: format!("{region}-city-{t}"),
-                    name: format!("City {c}.{r}.{t}"),
-                    kind: PlaceKind::City,
+                    name: Some(format!("City {c}.{r}.{t}")),
+                    kind: Some(PlaceKind::City),
                     parent: Some(region.clone()),
                     latitude: Some(rng.unit() * 120.0 - 60.0),
                     longitude: Some(rng.unit() * 340.0 - 170.0),
                     country: None,
+                    distinct_from: Vec::new(),
                     citations: cite(&format!("City {c}.{r}.{t}")),
                 });
             }
@@ -229,7 +234,7 @@ pub async fn generate(
     }
     let cities: Vec<String> = places
         .iter()
-        .filter(|p| p.kind == PlaceKind::City)
+        .filter(|p| p.kind == Some(PlaceKind::City))
         .map(|p| p.slug.clone())
         .collect();
 
@@ -247,11 +252,12 @@ pub async fn generate(
             let name = format!("Actor {i}");
             ActorDoc {
                 slug: format!("actor-{i:06}"),
-                name: name.clone(),
-                kind: kinds[i % kinds.len()],
+                name: Some(name.clone()),
+                kind: Some(kinds[i % kinds.len()]),
                 country: None,
                 description: Some(sentence(&mut rng, 6)),
                 aliases: vec![format!("A{i}")],
+                distinct_from: Vec::new(),
                 citations: cite(&name),
             }
         })
@@ -300,15 +306,15 @@ pub async fn generate(
             let place = Some(rng.pick(&cities).clone());
             let mut event = EventDoc {
                 slug: String::new(),
-                title: String::new(),
+                title: None,
                 summary: None,
-                time: at(time),
+                time: Some(at(time)),
                 place,
-                certainty: if rng.below(4) == 0 {
+                certainty: Some(if rng.below(4) == 0 {
                     Certainty::Reported
                 } else {
                     Certainty::Confirmed
-                },
+                }),
                 cameo_code: None,
                 participants: Vec::new(),
                 relations: Vec::new(),
@@ -323,7 +329,7 @@ pub async fn generate(
             let which = i % 13;
             if which < 2 {
                 event.slug = format!("meeting-{i:07}");
-                event.title = format!("Meeting {i}: {}", sentence(&mut rng, 4));
+                event.title = Some(format!("Meeting {i}: {}", sentence(&mut rng, 4)));
                 let mut seen = Vec::new();
                 for role in std::iter::once(ParticipantRole::Host).chain(std::iter::repeat_n(
                     ParticipantRole::Participant,
@@ -361,7 +367,7 @@ pub async fn generate(
                 });
             } else if which == 12 {
                 event.slug = format!("military-{i:07}");
-                event.title = format!("Strike {i}: {}", sentence(&mut rng, 3));
+                event.title = Some(format!("Strike {i}: {}", sentence(&mut rng, 3)));
                 event.participants.push(ParticipantDoc {
                     actor: actor(&mut rng),
                     role: ParticipantRole::Perpetrator,
@@ -381,7 +387,7 @@ pub async fn generate(
                 event.slug = format!("statement-{i:07}");
                 let words = 12 + rng.below(14);
                 let text = sentence(&mut rng, words);
-                event.title = format!("Statement {i}");
+                event.title = Some(format!("Statement {i}"));
                 event.statement = Some(StatementDoc {
                     speaker: actor(&mut rng),
                     kind: *rng.pick(&[
@@ -400,7 +406,7 @@ pub async fn generate(
                 });
                 statements_so_far.push(event.slug.clone());
             }
-            event.citations = cite(&event.title);
+            event.citations = cite(event.title.as_deref().unwrap_or_default());
             events.push(event);
         }
         // Proposals, spread over the documents, resting on statements already made.
@@ -413,12 +419,12 @@ pub async fn generate(
             let provisions: Vec<ProvisionDoc> = (0..3 + rng.below(4))
                 .map(|v| ProvisionDoc {
                     slug: format!("provision-{v}"),
-                    text: sentence(&mut rng, 10),
-                    inclusion: if v == 0 {
+                    text: Some(sentence(&mut rng, 10)),
+                    inclusion: Some(if v == 0 {
                         ProvisionInclusion::Excluded
                     } else {
                         ProvisionInclusion::Included
-                    },
+                    }),
                     citations: Vec::new(),
                 })
                 .collect();
@@ -442,15 +448,15 @@ pub async fn generate(
             let title = format!("Proposal {document}.{p}: {}", sentence(&mut rng, 3));
             proposals.push(ProposalDoc {
                 slug,
-                kind: *rng.pick(&[
+                kind: Some(*rng.pick(&[
                     ProposalKind::PeacePlan,
                     ProposalKind::Ceasefire,
                     ProposalKind::Request,
                     ProposalKind::Demand,
-                ]),
-                title: title.clone(),
+                ])),
+                title: Some(title.clone()),
                 summary: Some(sentence(&mut rng, 15)),
-                status: ProposalStatus::Proposed,
+                status: Some(ProposalStatus::Proposed),
                 time: None,
                 parties: vec![PartyDoc {
                     actor: actor(&mut rng),

@@ -40,9 +40,8 @@ pub async fn load_if_empty(db: &DatabaseConnection, dir: &Path) -> anyhow::Resul
     let files = seed_files(dir)?;
     let summary = import::import_files(db, &files, None).await?;
     tracing::info!(
-        documents = summary.documents,
-        actors = summary.actors,
-        events = summary.events,
+        documents = summary.documents.len(),
+        claims = summary.added(),
         "seeds loaded"
     );
     Ok(())

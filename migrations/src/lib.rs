@@ -13,6 +13,7 @@ mod m20251228_000004_create_citations;
 mod m20251228_000005_create_search_documents;
 mod m20251229_000006_event_time_on_actor_links;
 mod m20251229_000007_name_order_indexes;
+mod m20261201_000008_claims_and_history;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251228_000005_create_search_documents::Migration),
             Box::new(m20251229_000006_event_time_on_actor_links::Migration),
             Box::new(m20251229_000007_name_order_indexes::Migration),
+            Box::new(m20261201_000008_claims_and_history::Migration),
         ]
     }
 }

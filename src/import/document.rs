@@ -1,7 +1,10 @@
 //! The import format: one JSON document per source, referring to records by slug.
 //!
 //! Documents share actors, places, events and proposals by slug: a record declared in one
-//! document may be referred to from another once that one is imported. The JSON Schema in
+//! document may be referred to from another once that one is imported, and declared
+//! again there to cite it or to give fields of its own. A field a document leaves out
+//! says nothing: a record the store already knows may be declared with its slug alone,
+//! while a new one needs the fields it cannot do without. The JSON Schema in
 //! `seeds/import.schema.json` is generated from these types (`communique import-schema`).
 
 use chrono::{DateTime, Utc};
@@ -64,12 +67,20 @@ pub struct SourceDoc {
     pub sha256: Option<String>,
 }
 
-/// The exact words of the source that support a record.
+/// The exact words of the source that support a record, as a W3C Web Annotation
+/// TextQuoteSelector: `excerpt` is its `exact`, and `prefix` and `suffix` say which
+/// occurrence is meant when the words occur more than once in the body.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CitationDoc {
     /// Words copied exactly from the source's body, typography included.
     pub excerpt: String,
+    /// Words just before the excerpt in the body, when the excerpt occurs more than once.
+    #[serde(default)]
+    pub prefix: Option<String>,
+    /// Words just after the excerpt in the body, when the excerpt occurs more than once.
+    #[serde(default)]
+    pub suffix: Option<String>,
     /// What the excerpt shows, where that is not plain.
     #[serde(default)]
     pub note: Option<String>,
@@ -104,10 +115,12 @@ pub struct TimeDoc {
 pub struct ActorDoc {
     /// Stable identifier, shared across documents.
     pub slug: Slug,
-    /// The name most used for the actor.
-    pub name: String,
-    /// What kind of actor this is.
-    pub kind: ActorKind,
+    /// The name most used for the actor; required for an actor new to the store.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What kind of actor this is; required for an actor new to the store.
+    #[serde(default)]
+    pub kind: Option<ActorKind>,
     /// ISO 3166-1 alpha-3 code of the actor's country, such as `UKR`.
     #[serde(default)]
     pub country: Option<String>,
@@ -117,6 +130,10 @@ pub struct ActorDoc {
     /// Other names the source uses, metonyms included ("Moscow" for Russia's government).
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Slugs of known actors that share a name or alias with this new one and are
+    /// nonetheless others; without it, such a new actor is refused as a likely duplicate.
+    #[serde(default)]
+    pub distinct_from: Vec<Slug>,
     /// Where the source names the actor.
     #[serde(default)]
     pub citations: Vec<CitationDoc>,
@@ -146,10 +163,12 @@ pub struct AffiliationDoc {
 pub struct PlaceDoc {
     /// Stable identifier, shared across documents.
     pub slug: Slug,
-    /// The place's name.
-    pub name: String,
-    /// What kind of place this is.
-    pub kind: PlaceKind,
+    /// The place's name; required for a place new to the store.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What kind of place this is; required for a place new to the store.
+    #[serde(default)]
+    pub kind: Option<PlaceKind>,
     /// Slug of the place that contains it.
     #[serde(default)]
     pub parent: Option<Slug>,
@@ -162,30 +181,37 @@ pub struct PlaceDoc {
     /// ISO 3166-1 alpha-3 code of the country the place lies in.
     #[serde(default)]
     pub country: Option<String>,
+    /// Slugs of known places that share this new one's name and are nonetheless
+    /// others; without it, such a new place is refused as a likely duplicate.
+    #[serde(default)]
+    pub distinct_from: Vec<Slug>,
     /// Where the source names the place.
     #[serde(default)]
     pub citations: Vec<CitationDoc>,
 }
 
-/// A meeting, statement or military event: exactly one of `meeting`, `statement` and
-/// `militaryEvent` is given.
+/// A meeting, statement or military event: one of `meeting`, `statement` and
+/// `militaryEvent` is given for an event new to the store, and at most one ever.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct EventDoc {
     /// Stable identifier, shared across documents.
     pub slug: Slug,
-    /// A short title.
-    pub title: String,
+    /// A short title; required for an event new to the store.
+    #[serde(default)]
+    pub title: Option<String>,
     /// What happened, in a sentence or two.
     #[serde(default)]
     pub summary: Option<String>,
-    /// When it happened.
-    pub time: TimeDoc,
+    /// When it happened; required for an event new to the store.
+    #[serde(default)]
+    pub time: Option<TimeDoc>,
     /// Slug of where it happened.
     #[serde(default)]
     pub place: Option<Slug>,
-    /// How sure the source is.
-    pub certainty: Certainty,
+    /// How sure the source is; required for an event new to the store.
+    #[serde(default)]
+    pub certainty: Option<Certainty>,
     /// CAMEO event code (two to four digits), for use with GDELT and ICEWS.
     #[serde(default)]
     pub cameo_code: Option<String>,
@@ -310,15 +336,18 @@ pub struct MilitaryEventDoc {
 pub struct ProposalDoc {
     /// Stable identifier, shared across documents.
     pub slug: Slug,
-    /// What kind of proposal this is.
-    pub kind: ProposalKind,
-    /// A short title.
-    pub title: String,
+    /// What kind of proposal this is; required for a proposal new to the store.
+    #[serde(default)]
+    pub kind: Option<ProposalKind>,
+    /// A short title; required for a proposal new to the store.
+    #[serde(default)]
+    pub title: Option<String>,
     /// What it proposes, in a sentence or two.
     #[serde(default)]
     pub summary: Option<String>,
-    /// Where it stands.
-    pub status: ProposalStatus,
+    /// Where it stands; required for a proposal new to the store.
+    #[serde(default)]
+    pub status: Option<ProposalStatus>,
     /// When it was put forward or last revised.
     #[serde(default)]
     pub time: Option<TimeDoc>,
@@ -355,10 +384,12 @@ pub struct PartyDoc {
 pub struct ProvisionDoc {
     /// Identifier, unique within the proposal.
     pub slug: Slug,
-    /// The term, in a sentence.
-    pub text: String,
-    /// Whether the proposal contains it.
-    pub inclusion: ProvisionInclusion,
+    /// The term, in a sentence; required for a provision new to the store.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// Whether the proposal contains it; required for a provision new to the store.
+    #[serde(default)]
+    pub inclusion: Option<ProvisionInclusion>,
     /// Where the source states it.
     #[serde(default)]
     pub citations: Vec<CitationDoc>,

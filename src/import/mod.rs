@@ -1,58 +1,180 @@
-//! Imports source documents: parse, check, then write everything in one transaction.
+//! Imports source documents: parse, check, then apply every document's claims in one
+//! transaction.
 //!
 //! A document is rejected with the file, the JSON path and the reason for every fault
-//! found; nothing is written unless every document given is accepted. Records get
-//! deterministic ids, so importing the same documents again changes nothing.
+//! found, in path order; nothing is written unless every document given is accepted.
+//! Each accepted document replaces its source's claims (see [`crate::store::accounts`]),
+//! so importing the same document again changes nothing.
 
+mod checks;
 pub mod document;
 mod error;
 mod plan;
-mod write;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use sea_orm::{DatabaseConnection, TransactionTrait};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 pub use self::document::Document;
 pub use self::error::{ImportError, Rejection};
-use self::plan::Plan;
+pub use self::plan::Counts;
+use self::plan::{Plan, hex_sha256};
+use crate::store::{accounts, imports};
 
-/// What an import wrote, per record kind (rows inserted or updated).
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+/// What importing one document did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentSummary {
+    pub file: PathBuf,
+    /// The source's slug.
+    pub source: String,
+    /// The import recorded; `None` when the document changed nothing.
+    pub import: Option<i64>,
+    /// Claims recorded, kept and retracted.
+    pub added: usize,
+    pub kept: usize,
+    pub retracted: usize,
+    /// What the document declares.
+    pub counts: Counts,
+    /// Records and links of other sources that wait, unresolved, for a record this
+    /// document no longer gives.
+    pub waiting: usize,
+}
+
+/// What an import run did, document by document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportSummary {
-    pub documents: usize,
-    pub actors: usize,
-    pub places: usize,
-    pub events: usize,
-    pub proposals: usize,
-    pub citations: usize,
+    pub documents: Vec<DocumentSummary>,
 }
 
-/// Reads and parses one document, rejecting it with the JSON path of the first fault.
-pub fn read_document(file: &Path) -> Result<Document, Rejection> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| Rejection::new(file, "$", format!("cannot read the file: {e}")))?;
-    parse_document(file, &text)
+impl ImportSummary {
+    /// Claims recorded over every document.
+    pub fn added(&self) -> usize {
+        self.documents.iter().map(|d| d.added).sum()
+    }
+
+    /// Claims retracted over every document.
+    pub fn retracted(&self) -> usize {
+        self.documents.iter().map(|d| d.retracted).sum()
+    }
 }
 
-/// Parses the text of a document read from `file`.
-pub fn parse_document(file: &Path, text: &str) -> Result<Document, Rejection> {
+/// Reads and parses one document with the text it was read from, rejecting it with the
+/// JSON path of every fault found.
+pub fn read_document(file: &Path) -> Result<(Document, String), Vec<Rejection>> {
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        vec![Rejection::new(
+            file,
+            "$",
+            format!("cannot read the file: {e}"),
+        )]
+    })?;
+    let document = parse_document(file, &text)?;
+    Ok((document, text))
+}
+
+/// Parses the text of a document read from `file`. A fault in one record does not hide
+/// those in the others: each record is read on its own to find them all.
+pub fn parse_document(file: &Path, text: &str) -> Result<Document, Vec<Rejection>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = json_path(&e.path().to_string());
-        let inner = e.into_inner();
-        let reason = if inner.is_syntax() || inner.is_eof() {
-            format!("not valid JSON: {inner}")
-        } else {
-            // serde_json appends the position; the path already says where.
-            let message = inner.to_string();
-            match message.rfind(" at line ") {
-                Some(cut) => message[..cut].to_owned(),
-                None => message,
-            }
+    let first = match serde_path_to_error::deserialize::<_, Document>(&mut deserializer) {
+        Ok(document) => return Ok(document),
+        Err(e) => e,
+    };
+    let path = json_path(&first.path().to_string());
+    let inner = first.into_inner();
+    if inner.is_syntax() || inner.is_eof() {
+        let reason = format!("not valid JSON: {inner}");
+        return Err(vec![Rejection::new(file, path, reason)]);
+    }
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| vec![Rejection::new(file, "$", format!("not valid JSON: {e}"))])?;
+    let mut found = faults_by_record(&value);
+    if found.is_empty() {
+        found.push((path, without_position(&inner.to_string())));
+    }
+    Err(found
+        .into_iter()
+        .map(|(path, reason)| Rejection::new(file, path, reason))
+        .collect())
+}
+
+/// A serde_json message without the position it appends: the path already says where.
+fn without_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(cut) => message[..cut].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Reads `value` as `T`, or the JSON path (under `at`) and reason of its first fault.
+fn read_as<T: DeserializeOwned>(value: &Value, at: &str) -> Result<T, (String, String)> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let inner = json_path(&e.path().to_string());
+        let path = match (at, inner.as_str()) {
+            ("", _) => inner.clone(),
+            (at, "$") => at.to_owned(),
+            (at, inner) => format!("{at}{}", &inner[1..]),
         };
-        Rejection::new(file, path, reason)
+        (path, without_position(&e.into_inner().to_string()))
     })
+}
+
+/// Every record's first fault, each record read on its own, and the document's own.
+fn faults_by_record(value: &Value) -> Vec<(String, String)> {
+    use self::document::*;
+    let Some(document) = value.as_object() else {
+        return vec![("$".to_owned(), "a document is a JSON object".to_owned())];
+    };
+    let mut found = Vec::new();
+    const SECTIONS: [&str; 7] = [
+        "$schema",
+        "source",
+        "actors",
+        "affiliations",
+        "places",
+        "events",
+        "proposals",
+    ];
+    for key in document.keys() {
+        if !SECTIONS.contains(&key.as_str()) {
+            found.push((
+                format!("$.{key}"),
+                format!(
+                    "unknown field `{key}`, expected one of {}",
+                    SECTIONS.join(", ")
+                ),
+            ));
+        }
+    }
+    match document.get("source") {
+        Some(source) => found.extend(read_as::<SourceDoc>(source, "$.source").err()),
+        None => found.push(("$".to_owned(), "missing field `source`".to_owned())),
+    }
+    fn each<T: DeserializeOwned>(
+        document: &serde_json::Map<String, Value>,
+        section: &str,
+        found: &mut Vec<(String, String)>,
+    ) {
+        match document.get(section) {
+            None => {}
+            Some(Value::Array(records)) => {
+                for (i, record) in records.iter().enumerate() {
+                    found.extend(read_as::<T>(record, &format!("$.{section}[{i}]")).err());
+                }
+            }
+            Some(_) => found.push((format!("$.{section}"), "expected an array".to_owned())),
+        }
+    }
+    each::<ActorDoc>(document, "actors", &mut found);
+    each::<AffiliationDoc>(document, "affiliations", &mut found);
+    each::<PlaceDoc>(document, "places", &mut found);
+    each::<EventDoc>(document, "events", &mut found);
+    each::<ProposalDoc>(document, "proposals", &mut found);
+    found
 }
 
 /// Turns serde_path_to_error's `events[2].time` into `$.events[2].time`.
@@ -65,7 +187,7 @@ fn json_path(path: &str) -> String {
 }
 
 /// Imports `files` in one transaction. `body`, the text of the source, may be given with
-/// a single file: every excerpt must then occur in it, and their offsets are stored.
+/// a single file: every excerpt must then occur in it, and their positions are stored.
 pub async fn import_files(
     db: &DatabaseConnection,
     files: &[PathBuf],
@@ -85,21 +207,19 @@ pub async fn import_files(
         }
         None => None,
     };
-    let mut plans = Vec::with_capacity(files.len());
+    let mut planned = Vec::with_capacity(files.len());
     let mut rejections = Vec::new();
     for file in files {
-        match read_document(file)
-            .map_err(|r| vec![r])
-            .and_then(|doc| plan::plan(file, &doc, body_text.as_deref()))
-        {
-            Ok(plan) => plans.push(plan),
-            Err(mut found) => rejections.append(&mut found),
+        match read_document(file) {
+            Ok((document, text)) => {
+                let (mut plan, found) = plan::plan(file, &document, body_text.as_deref());
+                plan.account.document_sha256 = Some(hex_sha256(&text));
+                planned.push((plan, found));
+            }
+            Err(found) => rejections.push(found),
         }
     }
-    if !rejections.is_empty() {
-        return Err(ImportError::Rejected(rejections));
-    }
-    let summary = import_plans(db, plans, body_text.is_some()).await?;
+    let summary = import_plans(db, planned, rejections).await?;
     crate::db::analyze(db).await?;
     Ok(summary)
 }
@@ -111,44 +231,167 @@ pub async fn import_documents(
     name: &Path,
     documents: &[Document],
 ) -> Result<ImportSummary, ImportError> {
-    let mut plans = Vec::with_capacity(documents.len());
-    for document in documents {
-        plans.push(plan::plan(name, document, None).map_err(ImportError::Rejected)?);
-    }
-    import_plans(db, plans, false).await
+    let planned = documents
+        .iter()
+        .map(|document| plan::plan(name, document, None))
+        .collect();
+    import_plans(db, planned, Vec::new()).await
 }
 
-/// Writes checked plans in one transaction, after checking their references to records
-/// of earlier imports.
+/// Checks each plan against the store and applies it, in one transaction, after the
+/// documents before it: a later document may refer to what an earlier one declares.
+/// `refused` holds the faults of documents that could not be read at all.
 async fn import_plans(
     db: &DatabaseConnection,
-    plans: Vec<Plan>,
-    with_body: bool,
+    planned: Vec<(Plan, Vec<Rejection>)>,
+    mut refused: Vec<Vec<Rejection>>,
 ) -> Result<ImportSummary, ImportError> {
     let txn = db.begin().await?;
+    imports::lock(&txn).await?;
     let mut summary = ImportSummary::default();
-    // Later documents may refer to what earlier ones declare: check each document's
-    // external references after writing the ones before it, inside the transaction.
-    for plan in plans {
-        let missing = write::missing_references(&txn, &plan).await?;
-        if !missing.is_empty() {
-            // Dropping the transaction rolls it back.
-            return Err(ImportError::Rejected(missing));
+    // Ids declared by refused documents: what refers to them is not refused again.
+    let mut skip: HashSet<i64> = HashSet::new();
+    for (plan, mut found) in planned {
+        found.extend(checks::against_store(&txn, &plan, &skip).await?);
+        if !found.is_empty() || !refused.is_empty() {
+            skip.extend(plan.declared.iter().map(|declared| declared.id));
+            if !found.is_empty() {
+                refused.push(found);
+            }
+            continue;
         }
-        summary.documents += 1;
-        summary.actors += plan.actors.len();
-        summary.places += plan.places.len();
-        summary.events += plan.events.len();
-        summary.proposals += plan.proposals.len();
-        summary.citations += plan.citations.len();
-        write::write_plan(&txn, plan, with_body).await?;
+        let Plan {
+            file,
+            account,
+            paths,
+            counts,
+            ..
+        } = plan;
+        let source = account.source.slug.clone();
+        let applied = accounts::apply(&txn, account).await?;
+        let mut waiting = 0;
+        let mut unresolved = Vec::new();
+        for subject in &applied.unresolved {
+            match paths.get(&subject.subject) {
+                Some(path) => unresolved.push(Rejection::new(
+                    &file,
+                    path,
+                    format!("does not resolve: {}", subject.reason),
+                )),
+                None => waiting += 1,
+            }
+        }
+        if !unresolved.is_empty() {
+            refused.push(unresolved);
+            continue;
+        }
+        summary.documents.push(DocumentSummary {
+            file,
+            source,
+            import: applied.import,
+            added: applied.added,
+            kept: applied.kept,
+            retracted: applied.retracted,
+            counts,
+            waiting,
+        });
+    }
+    if !refused.is_empty() {
+        // Dropping the transaction rolls it back.
+        let mut all = Vec::new();
+        for mut found in refused {
+            found.sort_by_cached_key(|rejection| path_order(&rejection.path));
+            all.extend(found);
+        }
+        return Err(ImportError::Rejected(all));
     }
     txn.commit().await?;
     Ok(summary)
+}
+
+/// Withdraws the source `slug`: every claim it makes is retracted, in one transaction.
+/// `None` when no source has the slug.
+pub async fn retract(
+    db: &DatabaseConnection,
+    slug: &str,
+) -> Result<Option<accounts::Applied>, ImportError> {
+    let txn = db.begin().await?;
+    imports::lock(&txn).await?;
+    let applied = accounts::retract(&txn, slug).await?;
+    txn.commit().await?;
+    crate::db::analyze(db).await?;
+    Ok(applied)
+}
+
+/// A key that sorts JSON paths as a reader meets them: the document's sections in the
+/// format's order, array elements by index, the fields of a record by name.
+fn path_order(path: &str) -> Vec<(u8, u64, String)> {
+    const SECTIONS: [&str; 6] = [
+        "source",
+        "actors",
+        "affiliations",
+        "places",
+        "events",
+        "proposals",
+    ];
+    let mut key = Vec::new();
+    let mut rest = path.strip_prefix('$').unwrap_or(path);
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('[') {
+            let end = after.find(']').unwrap_or(after.len());
+            let index = after[..end].parse::<u64>().unwrap_or(u64::MAX);
+            key.push((1, index, String::new()));
+            rest = after.get(end + 1..).unwrap_or("");
+        } else {
+            let after = rest.strip_prefix('.').unwrap_or(rest);
+            let end = after.find(['.', '[']).unwrap_or(after.len());
+            let name = &after[..end];
+            let section = if key.is_empty() {
+                SECTIONS
+                    .iter()
+                    .position(|s| *s == name)
+                    .map_or(u64::MAX, |i| i as u64)
+            } else {
+                0
+            };
+            key.push((0, section, name.to_owned()));
+            rest = &after[end..];
+        }
+    }
+    key
 }
 
 /// The JSON Schema of import documents, pretty-printed.
 pub fn json_schema() -> String {
     let schema = schemars::schema_for!(Document);
     serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_order;
+
+    #[test]
+    fn paths_sort_as_a_reader_meets_them() {
+        let mut paths = vec![
+            "$.events[10].title",
+            "$.proposals[0]",
+            "$.events[2].time.at",
+            "$.actors[1].name",
+            "$.source.slug",
+            "$.events[2].certainty",
+        ];
+        paths.sort_by_cached_key(|path| path_order(path));
+        assert_eq!(
+            paths,
+            vec![
+                "$.source.slug",
+                "$.actors[1].name",
+                "$.events[2].certainty",
+                "$.events[2].time.at",
+                "$.events[10].title",
+                "$.proposals[0]",
+            ]
+        );
+    }
 }

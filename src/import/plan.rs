@@ -1,68 +1,70 @@
-//! Turns a parsed document into the rows to write, checking everything that needs no
-//! database: slugs, duplicates, references within the document, values and excerpts.
+//! Turns a parsed document into its source's claims, checking everything that needs no
+//! database: slugs, duplicates, references within the document, values, the consistency
+//! of what one record says, and excerpts against the body.
 //!
-//! References to records the document does not declare are collected as
-//! [`ExternalRef`]s, which the importer checks against the database inside its
-//! transaction.
+//! What needs the store is collected for the importer to check inside its transaction:
+//! references to records the document does not declare ([`ExternalRef`]), and the
+//! records it declares ([`Declared`]), which must exist already when they leave out
+//! fields a new record needs, and must not look like another record when they are new.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use sea_orm::{ActiveEnum, Set};
+use sea_orm::ActiveEnum;
 
 use super::document::*;
 use super::error::Rejection;
-use crate::db::entities::*;
-use crate::domain::{CitedRecord, EventKind};
+use crate::db::entities::source;
+use crate::domain::{
+    Certainty, CitedRecord, EventKind, MeetingStatus, ParticipantRole, SubjectKind, TimePrecision,
+};
 use crate::ids::record_id;
+use crate::store::accounts::Account;
+use crate::store::claims::*;
 
-/// The rows one document adds or updates, in an order that satisfies foreign keys.
-#[derive(Default)]
+/// What one document says, and what the importer must check of it against the store.
 pub struct Plan {
     /// The file the document came from, for messages.
     pub file: std::path::PathBuf,
-    pub sources: Vec<source::ActiveModel>,
-    pub actors: Vec<actor::ActiveModel>,
-    pub aliases: Vec<actor_alias::ActiveModel>,
-    pub affiliations: Vec<affiliation::ActiveModel>,
-    /// Places, every parent declared here before its children.
-    pub places: Vec<place::ActiveModel>,
-    pub proposals: Vec<proposal::ActiveModel>,
-    pub provisions: Vec<provision::ActiveModel>,
-    pub events: Vec<event::ActiveModel>,
-    pub meetings: Vec<meeting::ActiveModel>,
-    pub statements: Vec<statement::ActiveModel>,
-    pub military_events: Vec<military_event::ActiveModel>,
-    pub participants: Vec<event_participant::ActiveModel>,
-    pub relations: Vec<event_relation::ActiveModel>,
-    pub event_proposals: Vec<event_proposal::ActiveModel>,
-    pub parties: Vec<proposal_party::ActiveModel>,
-    pub positions: Vec<position::ActiveModel>,
-    pub citations: Vec<citation::ActiveModel>,
-    /// Full-text documents of the events and proposals written.
-    pub search: Vec<SearchDocument>,
+    pub account: Account,
+    /// The records the document declares.
+    pub declared: Vec<Declared>,
     /// References to records this document does not declare.
     pub external: Vec<ExternalRef>,
+    /// The JSON path where the document states each subject it makes a claim about.
+    pub paths: HashMap<i64, String>,
+    /// How many records of each kind the document declares, and citations it gives.
+    pub counts: Counts,
 }
 
-/// The searchable text of one event or proposal.
+/// How many records of each kind a document declares, and how many citations it gives.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub actors: usize,
+    pub places: usize,
+    pub events: usize,
+    pub proposals: usize,
+    pub citations: usize,
+}
+
+/// A record the document declares.
 #[derive(Debug, Clone)]
-pub struct SearchDocument {
-    pub record_id: i64,
-    /// `event` or `proposal`.
-    pub record_kind: &'static str,
-    pub title: String,
-    pub body: String,
-}
-
-/// The non-empty parts, one per line.
-fn join_text<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
-    parts
-        .into_iter()
-        .flatten()
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
+pub struct Declared {
+    pub kind: SubjectKind,
+    pub id: i64,
+    pub slug: String,
+    /// Where the document declares it.
+    pub path: String,
+    /// The fields a new record needs that the declaration leaves out: the record must
+    /// already be known when there are any.
+    pub lacks: Vec<&'static str>,
+    /// For an event, the kind its detail object gives it.
+    pub event_kind: Option<EventKind>,
+    /// For an actor or place: the names it goes by here, each with the path that gives
+    /// it, to catch a duplicate.
+    pub names: Vec<(String, String)>,
+    /// Slugs of records it shares a name with and is nonetheless not.
+    pub distinct_from: Vec<String>,
 }
 
 /// The tables a document can refer to by slug.
@@ -98,7 +100,7 @@ impl RefKind {
     }
 }
 
-/// A slug the document uses but does not declare: it must already be in the database.
+/// A slug the document uses but does not declare: it must already be in the store.
 #[derive(Debug, Clone)]
 pub struct ExternalRef {
     pub kind: RefKind,
@@ -107,19 +109,30 @@ pub struct ExternalRef {
     pub path: String,
 }
 
-/// Plans `doc`, read from `file`. With `body`, every excerpt must occur in it and gets
-/// its character offsets. Returns every rejection found, not just the first.
-pub fn plan(file: &Path, doc: &Document, body: Option<&str>) -> Result<Plan, Vec<Rejection>> {
+/// Plans `doc`, read from `file`. With `body`, every excerpt must occur in it once (or
+/// once with its prefix and suffix) and gets its positions. Returns the plan with every
+/// rejection found, not just the first.
+pub fn plan(file: &Path, doc: &Document, body: Option<&str>) -> (Plan, Vec<Rejection>) {
+    let source_id = record_id("source", &[&doc.source.slug]);
     let mut planner = Planner {
         file,
         body,
         source_slug: &doc.source.slug,
-        source_id: record_id("source", &[&doc.source.slug]),
         declared: HashMap::new(),
-        participant_ids: HashSet::new(),
+        claims: Vec::new(),
+        subjects: HashSet::new(),
         plan: Plan {
             file: file.to_path_buf(),
-            ..Plan::default()
+            account: Account {
+                source: source_row(source_id, &doc.source, body),
+                claims: Vec::new(),
+                with_body: body.is_some(),
+                document_sha256: None,
+            },
+            declared: Vec::new(),
+            external: Vec::new(),
+            paths: HashMap::new(),
+            counts: Counts::default(),
         },
         rejections: Vec::new(),
     };
@@ -131,10 +144,32 @@ pub fn plan(file: &Path, doc: &Document, body: Option<&str>) -> Result<Plan, Vec
     planner.proposals(&doc.proposals);
     planner.events(&doc.events);
     planner.positions(&doc.proposals);
-    if planner.rejections.is_empty() {
-        Ok(planner.plan)
-    } else {
-        Err(planner.rejections)
+    let Planner {
+        mut plan,
+        claims,
+        rejections,
+        ..
+    } = planner;
+    plan.account.claims = claims;
+    (plan, rejections)
+}
+
+/// The row of the source a document describes.
+fn source_row(id: i64, source: &SourceDoc, body: Option<&str>) -> source::Model {
+    let published = source.published.as_ref();
+    source::Model {
+        id,
+        slug: source.slug.clone(),
+        title: source.title.clone(),
+        publisher: source.publisher.clone(),
+        url: source.url.clone(),
+        language: source.language.clone(),
+        published_at: published.map(|t| t.at),
+        published_precision: published.map(|t| t.precision),
+        published_text: published.and_then(|t| t.text.clone()),
+        published_inferred: published.is_some_and(|t| t.inferred),
+        content_sha256: body.map(hex_sha256).or_else(|| source.sha256.clone()),
+        body: body.map(str::to_owned),
     }
 }
 
@@ -142,12 +177,12 @@ struct Planner<'a> {
     file: &'a Path,
     body: Option<&'a str>,
     source_slug: &'a str,
-    source_id: i64,
     /// Slugs declared by this document, per kind, with the path that declared them and,
-    /// for events, their kind.
+    /// for events, the kind their detail object gives.
     declared: HashMap<(RefKind, String), (String, Option<EventKind>)>,
-    /// Ids of the participations planned so far, to refuse the same one twice.
-    participant_ids: HashSet<i64>,
+    claims: Vec<Claim>,
+    /// The subjects claimed so far, to refuse the same one twice.
+    subjects: HashSet<i64>,
     plan: Plan,
     rejections: Vec<Rejection>,
 }
@@ -156,6 +191,25 @@ impl Planner<'_> {
     fn reject(&mut self, path: impl Into<String>, reason: impl Into<String>) {
         self.rejections
             .push(Rejection::new(self.file, path, reason));
+    }
+
+    /// Records the claim `facts` of `subject`, stated at `path`. Returns false, with a
+    /// rejection, when the document already claimed the subject (`twice` says how).
+    fn claim<F: Facts>(
+        &mut self,
+        subject: i64,
+        facts: &F,
+        path: &str,
+        twice: impl FnOnce() -> String,
+    ) -> bool {
+        if !self.subjects.insert(subject) {
+            let reason = twice();
+            self.reject(path, reason);
+            return false;
+        }
+        self.claims.push(Claim::new(subject, facts));
+        self.plan.paths.insert(subject, path.to_owned());
+        true
     }
 
     /// Records every slug the document declares, so references can point forwards.
@@ -167,7 +221,7 @@ impl Planner<'_> {
             self.declare(RefKind::Place, &place.slug, format!("$.places[{i}]"), None);
         }
         for (i, event) in doc.events.iter().enumerate() {
-            let kind = event_kind(event);
+            let kind = event_kind(event).ok().flatten();
             self.declare(RefKind::Event, &event.slug, format!("$.events[{i}]"), kind);
         }
         for (i, proposal) in doc.proposals.iter().enumerate() {
@@ -204,8 +258,32 @@ impl Planner<'_> {
         }
     }
 
+    /// Notes a record the document declares, with the fields a new one needs that it
+    /// leaves out.
+    fn declared(
+        &mut self,
+        kind: SubjectKind,
+        id: i64,
+        slug: &str,
+        path: &str,
+        lacks: Vec<&'static str>,
+    ) -> &mut Declared {
+        self.plan.declared.push(Declared {
+            kind,
+            id,
+            slug: slug.to_owned(),
+            path: path.to_owned(),
+            lacks,
+            event_kind: None,
+            names: Vec::new(),
+            distinct_from: Vec::new(),
+        });
+        let last = self.plan.declared.len() - 1;
+        &mut self.plan.declared[last]
+    }
+
     /// The id of the record `slug` refers to. A slug this document does not declare is
-    /// noted for the database check.
+    /// noted for the check against the store.
     fn reference(&mut self, kind: RefKind, slug: &str, path: String) -> i64 {
         let id = record_id(kind.id_kind(), &slug.split('/').collect::<Vec<_>>());
         let lookup = if kind == RefKind::Statement {
@@ -214,6 +292,14 @@ impl Planner<'_> {
             kind
         };
         match self.declared.get(&(lookup, slug.to_owned())) {
+            // A statement declared here without its detail object is known to the store
+            // already, which says what it is.
+            Some((_, None)) if kind == RefKind::Statement => self.plan.external.push(ExternalRef {
+                kind,
+                id,
+                slug: slug.to_owned(),
+                path,
+            }),
             Some((_, event)) => {
                 if kind == RefKind::Statement && *event != Some(EventKind::Statement) {
                     self.reject(path, format!("event `{slug}` is not a statement"));
@@ -229,6 +315,7 @@ impl Planner<'_> {
         id
     }
 
+    /// Claims the citations of record `record_id` of kind `record_kind`, given at `path`.
     fn cite(
         &mut self,
         record_kind: CitedRecord,
@@ -237,43 +324,52 @@ impl Planner<'_> {
         path: &str,
     ) {
         for (i, citation) in citations.iter().enumerate() {
-            let excerpt_path = format!("{path}.citations[{i}].excerpt");
+            let citation_path = format!("{path}.citations[{i}]");
+            let excerpt_path = format!("{citation_path}.excerpt");
             if citation.excerpt.trim().is_empty() {
                 self.reject(excerpt_path, "excerpt is empty");
                 continue;
             }
-            let offsets = match self.body {
-                Some(body) => match char_offsets(body, &citation.excerpt) {
-                    Some(offsets) => Some(offsets),
-                    None => {
-                        let reason =
-                            format!("excerpt not found in the body: \"{}\"", citation.excerpt);
+            let mut facts = CitationFacts {
+                record_kind,
+                record: record_id_,
+                excerpt: citation.excerpt.clone(),
+                prefix: citation.prefix.clone(),
+                suffix: citation.suffix.clone(),
+                start: None,
+                end: None,
+                note: citation.note.clone(),
+            };
+            if let Some(body) = self.body {
+                match locate(body, citation) {
+                    Ok((start, end)) => {
+                        let (prefix, suffix) = quote_context(body, start, end);
+                        facts.prefix = Some(prefix);
+                        facts.suffix = Some(suffix);
+                        facts.start = Some(start);
+                        facts.end = Some(end);
+                    }
+                    Err(reason) => {
                         self.reject(excerpt_path, reason);
                         continue;
                     }
-                },
-                None => None,
-            };
+                }
+            }
             let kind_name = record_kind.to_value();
-            let id = record_id(
-                "citation",
-                &[
-                    self.source_slug,
-                    &kind_name,
-                    &record_id_.to_string(),
-                    &citation.excerpt,
-                ],
-            );
-            self.plan.citations.push(citation::ActiveModel {
-                id: Set(id),
-                source_id: Set(self.source_id),
-                record_kind: Set(record_kind),
-                record_id: Set(record_id_),
-                excerpt: Set(citation.excerpt.clone()),
-                start_offset: Set(offsets.map(|(start, _)| start)),
-                end_offset: Set(offsets.map(|(_, end)| end)),
-                note: Set(citation.note.clone()),
-            });
+            let record = record_id_.to_string();
+            let mut key = vec![self.source_slug, &kind_name, &record, &citation.excerpt];
+            for (name, hint) in [("prefix", &citation.prefix), ("suffix", &citation.suffix)] {
+                if let Some(hint) = hint {
+                    key.extend([name, hint.as_str()]);
+                }
+            }
+            let id = record_id("citation", &key);
+            let repeated = citation.excerpt.clone();
+            if self.claim(id, &facts, &citation_path, || {
+                format!("the excerpt \"{repeated}\" already cites this record")
+            }) {
+                self.plan.counts.citations += 1;
+            }
         }
     }
 
@@ -288,11 +384,38 @@ impl Planner<'_> {
         }
     }
 
+    /// Checks that a time says one thing: `until` not before `at`, and an instant no
+    /// more exact than its precision.
     fn check_time(&mut self, time: &TimeDoc, path: &str) {
+        use chrono::{Datelike, Timelike};
         if let Some(until) = time.until
             && until < time.at
         {
             self.reject(format!("{path}.until"), "`until` is before `at`");
+        }
+        let at = time.at;
+        let midnight =
+            at.hour() == 0 && at.minute() == 0 && at.second() == 0 && at.nanosecond() == 0;
+        let unit = match time.precision {
+            TimePrecision::Day if !midnight => {
+                Some("DAY precision: `at` must be the day's start, 00:00:00Z")
+            }
+            TimePrecision::Month if !midnight || at.day() != 1 => {
+                Some("MONTH precision: `at` must be the month's first day at 00:00:00Z")
+            }
+            TimePrecision::Year if !midnight || at.ordinal() != 1 => {
+                Some("YEAR precision: `at` must be the year's first day at 00:00:00Z")
+            }
+            _ => None,
+        };
+        if let Some(rule) = unit {
+            self.reject(
+                format!("{path}.at"),
+                format!(
+                    "`{}` is more exact than its precision; under {rule}",
+                    at.to_rfc3339()
+                ),
+            );
         }
     }
 
@@ -300,8 +423,7 @@ impl Planner<'_> {
         if !is_slug(&source.slug) {
             self.reject("$.source.slug", format!("`{}` is not a slug", source.slug));
         }
-        let mut sha256 = source.sha256.clone();
-        if let Some(given) = &sha256
+        if let Some(given) = &source.sha256
             && !(given.len() == 64 && given.chars().all(|c| c.is_ascii_hexdigit()))
         {
             self.reject(
@@ -309,34 +431,18 @@ impl Planner<'_> {
                 "not a hex SHA-256 digest of 64 characters",
             );
         }
-        if let Some(body) = self.body {
+        if let (Some(body), Some(given)) = (self.body, &source.sha256) {
             let actual = hex_sha256(body);
-            match &sha256 {
-                Some(given) if !given.eq_ignore_ascii_case(&actual) => self.reject(
+            if !given.eq_ignore_ascii_case(&actual) {
+                self.reject(
                     "$.source.sha256",
                     format!("the body's SHA-256 is {actual}, not the {given} the document gives"),
-                ),
-                _ => sha256 = Some(actual),
+                );
             }
         }
         if let Some(published) = &source.published {
             self.check_time(published, "$.source.published");
         }
-        let published = source.published.as_ref();
-        self.plan.sources.push(source::ActiveModel {
-            id: Set(self.source_id),
-            slug: Set(source.slug.clone()),
-            title: Set(source.title.clone()),
-            publisher: Set(source.publisher.clone()),
-            url: Set(source.url.clone()),
-            language: Set(source.language.clone()),
-            published_at: Set(published.map(|t| t.at)),
-            published_precision: Set(published.map(|t| t.precision)),
-            published_text: Set(published.and_then(|t| t.text.clone())),
-            published_inferred: Set(published.is_some_and(|t| t.inferred)),
-            content_sha256: Set(sha256),
-            body: Set(self.body.map(str::to_owned)),
-        });
     }
 
     fn actors(&mut self, actors: &[ActorDoc]) {
@@ -344,23 +450,54 @@ impl Planner<'_> {
             let path = format!("$.actors[{i}]");
             let id = record_id("actor", &[&actor.slug]);
             self.check_country(&actor.country, format!("{path}.country"));
-            self.plan.actors.push(actor::ActiveModel {
-                id: Set(id),
-                slug: Set(actor.slug.clone()),
-                name: Set(actor.name.clone()),
-                kind: Set(actor.kind),
-                country: Set(actor.country.clone()),
-                description: Set(actor.description.clone()),
-            });
+            let lacks = lacking([
+                ("name", actor.name.is_none()),
+                ("kind", actor.kind.is_none()),
+            ]);
+            let declared = self.declared(SubjectKind::Actor, id, &actor.slug, &path, lacks);
+            declared.names = actor
+                .name
+                .iter()
+                .map(|name| (format!("{path}.name"), name.clone()))
+                .chain(
+                    actor
+                        .aliases
+                        .iter()
+                        .enumerate()
+                        .map(|(j, alias)| (format!("{path}.aliases[{j}]"), alias.clone())),
+                )
+                .collect();
+            declared.distinct_from = actor.distinct_from.clone();
+            self.plan.counts.actors += 1;
+            let facts = ActorFacts {
+                slug: actor.slug.clone(),
+                name: actor.name.clone(),
+                kind: actor.kind,
+                country: actor.country.clone(),
+                description: actor.description.clone(),
+            };
+            self.claim(id, &facts, &path, String::new);
+            let mut seen = HashSet::new();
             for (j, alias) in actor.aliases.iter().enumerate() {
+                let alias_path = format!("{path}.aliases[{j}]");
                 if alias.trim().is_empty() {
-                    self.reject(format!("{path}.aliases[{j}]"), "alias is empty");
+                    self.reject(alias_path, "alias is empty");
+                    continue;
                 }
-                self.plan.aliases.push(actor_alias::ActiveModel {
-                    id: Set(record_id("actor_alias", &[&actor.slug, alias])),
-                    actor_id: Set(id),
-                    alias: Set(alias.clone()),
-                });
+                if !seen.insert(alias) {
+                    self.reject(alias_path, format!("alias `{alias}` is listed twice"));
+                    continue;
+                }
+                let facts = AliasFacts {
+                    actor: id,
+                    alias: alias.clone(),
+                };
+                self.claim(
+                    record_id("actor_alias", &[&actor.slug, alias]),
+                    &facts,
+                    &alias_path,
+                    String::new,
+                );
             }
             self.cite(CitedRecord::Actor, id, &actor.citations, &path);
         }
@@ -374,19 +511,26 @@ impl Planner<'_> {
             let target_id = self.reference(RefKind::Actor, &affiliation.of, format!("{path}.of"));
             let kind = affiliation.kind.to_value();
             let id = record_id("affiliation", &[&affiliation.actor, &affiliation.of, &kind]);
-            self.plan.affiliations.push(affiliation::ActiveModel {
-                id: Set(id),
-                actor_id: Set(actor_id),
-                target_actor_id: Set(target_id),
-                kind: Set(affiliation.kind),
-                role: Set(affiliation.role.clone()),
-            });
-            self.cite(CitedRecord::Affiliation, id, &affiliation.citations, &path);
+            let facts = AffiliationFacts {
+                actor: actor_id,
+                of: target_id,
+                kind: affiliation.kind,
+                role: affiliation.role.clone(),
+            };
+            let twice = || {
+                format!(
+                    "`{}` is already a {kind} of `{}` in this document",
+                    affiliation.actor, affiliation.of
+                )
+            };
+            if self.claim(id, &facts, &path, twice) {
+                self.cite(CitedRecord::Affiliation, id, &affiliation.citations, &path);
+            }
         }
     }
 
     fn places(&mut self, places: &[PlaceDoc]) {
-        let mut rows = Vec::with_capacity(places.len());
+        let mut parents: HashMap<&str, &str> = HashMap::new();
         for (i, place) in places.iter().enumerate() {
             let path = format!("$.places[{i}]");
             let id = record_id("place", &[&place.slug]);
@@ -394,65 +538,82 @@ impl Planner<'_> {
                 .parent
                 .as_ref()
                 .map(|parent| self.reference(RefKind::Place, parent, format!("{path}.parent")));
-            if place.parent.as_deref() == Some(place.slug.as_str()) {
-                self.reject(format!("{path}.parent"), "a place cannot be its own parent");
+            if let Some(parent) = &place.parent {
+                if *parent == place.slug {
+                    self.reject(format!("{path}.parent"), "a place cannot be its own parent");
+                }
+                parents.insert(&place.slug, parent);
             }
-            if place
-                .latitude
-                .is_some_and(|lat| !(-90.0..=90.0).contains(&lat))
-            {
-                self.reject(format!("{path}.latitude"), "latitude must lie in -90..=90");
+            for (value, range, name) in [
+                (place.latitude, -90.0..=90.0, "latitude"),
+                (place.longitude, -180.0..=180.0, "longitude"),
+            ] {
+                if value.is_some_and(|v| !range.contains(&v)) {
+                    self.reject(
+                        format!("{path}.{name}"),
+                        format!("{name} must lie in {}..={}", range.start(), range.end()),
+                    );
+                }
             }
-            if place
-                .longitude
-                .is_some_and(|lon| !(-180.0..=180.0).contains(&lon))
-            {
+            if place.latitude.is_some() != place.longitude.is_some() {
+                let missing = if place.latitude.is_none() {
+                    "latitude"
+                } else {
+                    "longitude"
+                };
                 self.reject(
-                    format!("{path}.longitude"),
-                    "longitude must lie in -180..=180",
+                    format!("{path}.{missing}"),
+                    "give both `latitude` and `longitude`, or neither",
                 );
             }
             self.check_country(&place.country, format!("{path}.country"));
-            rows.push((
-                place.parent.clone(),
-                place.slug.clone(),
-                place::ActiveModel {
-                    id: Set(id),
-                    slug: Set(place.slug.clone()),
-                    name: Set(place.name.clone()),
-                    kind: Set(place.kind),
-                    parent_id: Set(parent_id),
-                    latitude: Set(place.latitude),
-                    longitude: Set(place.longitude),
-                    country: Set(place.country.clone()),
-                },
-            ));
+            let lacks = lacking([
+                ("name", place.name.is_none()),
+                ("kind", place.kind.is_none()),
+            ]);
+            let declared = self.declared(SubjectKind::Place, id, &place.slug, &path, lacks);
+            declared.names = place
+                .name
+                .iter()
+                .map(|name| (format!("{path}.name"), name.clone()))
+                .collect();
+            declared.distinct_from = place.distinct_from.clone();
+            self.plan.counts.places += 1;
+            let facts = PlaceFacts {
+                slug: place.slug.clone(),
+                name: place.name.clone(),
+                kind: place.kind,
+                parent: parent_id,
+                latitude: place.latitude,
+                longitude: place.longitude,
+                country: place.country.clone(),
+            };
+            self.claim(id, &facts, &path, String::new);
             self.cite(CitedRecord::Place, id, &place.citations, &path);
         }
-        // Parents first, so each row's foreign key is satisfied when it is written.
-        let mut written: HashSet<String> = HashSet::new();
-        while !rows.is_empty() {
-            let before = rows.len();
-            let declared_here: HashSet<String> =
-                rows.iter().map(|(_, slug, _)| slug.clone()).collect();
-            let (ready, waiting): (Vec<_>, Vec<_>) =
-                rows.into_iter().partition(|(parent, _, _)| {
-                    parent
-                        .as_ref()
-                        .is_none_or(|p| written.contains(p) || !declared_here.contains(p))
-                });
-            for (_, slug, row) in ready {
-                written.insert(slug);
-                self.plan.places.push(row);
-            }
-            rows = waiting;
-            if rows.len() == before {
-                let slugs: Vec<_> = rows.iter().map(|(_, slug, _)| slug.as_str()).collect();
-                self.reject(
-                    "$.places",
-                    format!("places form a cycle of parents: {}", slugs.join(", ")),
-                );
-                break;
+        // A cycle within the document; one through places known to the store already is
+        // found when the places are resolved.
+        let mut reported = HashSet::new();
+        for start in parents.keys() {
+            let mut seen = vec![*start];
+            let mut at = *start;
+            while let Some(parent) = parents.get(at) {
+                if *parent == *start && seen.len() > 1 {
+                    let mut cycle = seen.clone();
+                    cycle.sort_unstable();
+                    if reported.insert(cycle.clone()) {
+                        self.reject(
+                            "$.places",
+                            format!("places form a cycle of parents: {}", cycle.join(", ")),
+                        );
+                    }
+                    break;
+                }
+                if seen.contains(parent) {
+                    break;
+                }
+                seen.push(parent);
+                at = parent;
             }
         }
     }
@@ -461,23 +622,25 @@ impl Planner<'_> {
         for (i, proposal) in proposals.iter().enumerate() {
             let path = format!("$.proposals[{i}]");
             let id = record_id("proposal", &[&proposal.slug]);
-            let time = proposal.time.as_ref();
-            if let Some(time) = time {
+            if let Some(time) = &proposal.time {
                 self.check_time(time, &format!("{path}.time"));
             }
-            self.plan.proposals.push(proposal::ActiveModel {
-                id: Set(id),
-                slug: Set(proposal.slug.clone()),
-                kind: Set(proposal.kind),
-                title: Set(proposal.title.clone()),
-                summary: Set(proposal.summary.clone()),
-                status: Set(proposal.status),
-                proposed_at: Set(time.map(|t| t.at)),
-                time_precision: Set(time.map(|t| t.precision)),
-                time_text: Set(time.and_then(|t| t.text.clone())),
-                time_inferred: Set(time.is_some_and(|t| t.inferred)),
-                time_note: Set(time.and_then(|t| t.note.clone())),
-            });
+            let lacks = lacking([
+                ("kind", proposal.kind.is_none()),
+                ("title", proposal.title.is_none()),
+                ("status", proposal.status.is_none()),
+            ]);
+            self.declared(SubjectKind::Proposal, id, &proposal.slug, &path, lacks);
+            self.plan.counts.proposals += 1;
+            let facts = ProposalFacts {
+                slug: proposal.slug.clone(),
+                kind: proposal.kind,
+                title: proposal.title.clone(),
+                summary: proposal.summary.clone(),
+                status: proposal.status,
+                time: proposal.time.as_ref().map(time_facts),
+            };
+            self.claim(id, &facts, &path, String::new);
             self.cite(CitedRecord::Proposal, id, &proposal.citations, &path);
             for (j, party) in proposal.parties.iter().enumerate() {
                 let party_path = format!("{path}.parties[{j}]");
@@ -485,30 +648,43 @@ impl Planner<'_> {
                     self.reference(RefKind::Actor, &party.actor, format!("{party_path}.actor"));
                 let role = party.role.to_value();
                 let party_id = record_id("proposal_party", &[&proposal.slug, &party.actor, &role]);
-                self.plan.parties.push(proposal_party::ActiveModel {
-                    id: Set(party_id),
-                    proposal_id: Set(id),
-                    actor_id: Set(actor_id),
-                    role: Set(party.role),
-                });
-                self.cite(
-                    CitedRecord::ProposalParty,
-                    party_id,
-                    &party.citations,
-                    &party_path,
-                );
+                let facts = PartyFacts {
+                    proposal: id,
+                    actor: actor_id,
+                    role: party.role,
+                };
+                let twice = || format!("`{}` is already a {role} of this proposal", party.actor);
+                if self.claim(party_id, &facts, &party_path, twice) {
+                    self.cite(
+                        CitedRecord::ProposalParty,
+                        party_id,
+                        &party.citations,
+                        &party_path,
+                    );
+                }
             }
             for (j, provision) in proposal.provisions.iter().enumerate() {
                 let provision_path = format!("{path}.provisions[{j}]");
                 let provision_id = record_id("provision", &[&proposal.slug, &provision.slug]);
-                self.plan.provisions.push(provision::ActiveModel {
-                    id: Set(provision_id),
-                    proposal_id: Set(id),
-                    slug: Set(provision.slug.clone()),
-                    ordinal: Set(i32::try_from(j + 1).unwrap_or(i32::MAX)),
-                    text: Set(provision.text.clone()),
-                    inclusion: Set(provision.inclusion),
-                });
+                let lacks = lacking([
+                    ("text", provision.text.is_none()),
+                    ("inclusion", provision.inclusion.is_none()),
+                ]);
+                self.declared(
+                    SubjectKind::Provision,
+                    provision_id,
+                    &provision_key(&proposal.slug, &provision.slug),
+                    &provision_path,
+                    lacks,
+                );
+                let facts = ProvisionFacts {
+                    proposal: id,
+                    slug: provision.slug.clone(),
+                    listed: i32::try_from(j + 1).unwrap_or(i32::MAX),
+                    text: provision.text.clone(),
+                    inclusion: provision.inclusion,
+                };
+                self.claim(provision_id, &facts, &provision_path, String::new);
                 self.cite(
                     CitedRecord::Provision,
                     provision_id,
@@ -516,15 +692,6 @@ impl Planner<'_> {
                     &provision_path,
                 );
             }
-            self.plan.search.push(SearchDocument {
-                record_id: id,
-                record_kind: "proposal",
-                title: proposal.title.clone(),
-                body: join_text(
-                    std::iter::once(proposal.summary.as_deref())
-                        .chain(proposal.provisions.iter().map(|p| Some(p.text.as_str()))),
-                ),
-            });
         }
     }
 
@@ -553,16 +720,18 @@ impl Planner<'_> {
                         &stance,
                     ],
                 );
-                self.plan.positions.push(position::ActiveModel {
-                    id: Set(id),
-                    actor_id: Set(actor_id),
-                    proposal_id: Set(proposal_id),
-                    provision_id: Set(provision_id),
-                    stance: Set(position.stance),
-                    statement_id: Set(statement_id),
-                    summary: Set(position.summary.clone()),
-                });
-                self.cite(CitedRecord::Position, id, &position.citations, &path);
+                let facts = PositionFacts {
+                    proposal: proposal_id,
+                    provision: provision_id,
+                    actor: actor_id,
+                    stance: position.stance,
+                    statement: statement_id,
+                    summary: position.summary.clone(),
+                };
+                let twice = || format!("`{}` already takes this stance here", position.actor);
+                if self.claim(id, &facts, &path, twice) {
+                    self.cite(CitedRecord::Position, id, &position.citations, &path);
+                }
             }
         }
     }
@@ -571,14 +740,16 @@ impl Planner<'_> {
         for (i, event) in events.iter().enumerate() {
             let path = format!("$.events[{i}]");
             let id = record_id("event", &[&event.slug]);
-            let Some(kind) = event_kind(event) else {
-                self.reject(
-                    path,
-                    "give exactly one of `meeting`, `statement` and `militaryEvent`",
-                );
-                continue;
+            let kind = match event_kind(event) {
+                Ok(kind) => kind,
+                Err(reason) => {
+                    self.reject(&path, reason);
+                    continue;
+                }
             };
-            self.check_time(&event.time, &format!("{path}.time"));
+            if let Some(time) = &event.time {
+                self.check_time(time, &format!("{path}.time"));
+            }
             if let Some(code) = &event.cameo_code
                 && !((2..=4).contains(&code.len()) && code.chars().all(|c| c.is_ascii_digit()))
             {
@@ -587,41 +758,54 @@ impl Planner<'_> {
                     format!("`{code}` is not a CAMEO code of 2 to 4 digits"),
                 );
             }
+            if let (Some(Certainty::Scheduled), Some(meeting)) = (event.certainty, &event.meeting)
+                && meeting.status == MeetingStatus::Held
+            {
+                self.reject(
+                    format!("{path}.meeting.status"),
+                    "a HELD meeting cannot be SCHEDULED: its certainty says it has not happened",
+                );
+            }
             let place_id = event
                 .place
                 .as_ref()
                 .map(|slug| self.reference(RefKind::Place, slug, format!("{path}.place")));
-            self.plan.events.push(event::ActiveModel {
-                id: Set(id),
-                slug: Set(event.slug.clone()),
-                kind: Set(kind),
-                title: Set(event.title.clone()),
-                summary: Set(event.summary.clone()),
-                occurred_at: Set(event.time.at),
-                occurred_until: Set(event.time.until),
-                time_precision: Set(event.time.precision),
-                time_text: Set(event.time.text.clone()),
-                time_inferred: Set(event.time.inferred),
-                time_note: Set(event.time.note.clone()),
-                place_id: Set(place_id),
-                certainty: Set(event.certainty),
-                cameo_code: Set(event.cameo_code.clone()),
-            });
-            self.cite(CitedRecord::Event, id, &event.citations, &path);
-            self.event_details(id, event, &path);
-            let statement = event.statement.as_ref();
-            let military = event.military_event.as_ref();
-            self.plan.search.push(SearchDocument {
-                record_id: id,
-                record_kind: "event",
+            let lacks = lacking([
+                ("title", event.title.is_none()),
+                ("time", event.time.is_none()),
+                ("certainty", event.certainty.is_none()),
+                ("meeting`, `statement` or `militaryEvent", kind.is_none()),
+            ]);
+            self.declared(SubjectKind::Event, id, &event.slug, &path, lacks)
+                .event_kind = kind;
+            self.plan.counts.events += 1;
+            let mut facts = EventFacts {
+                slug: event.slug.clone(),
+                event_kind: kind,
                 title: event.title.clone(),
-                body: join_text([
-                    event.summary.as_deref(),
-                    statement.map(|s| s.text.as_str()),
-                    military.and_then(|m| m.weapons.as_deref()),
-                    military.and_then(|m| m.effects.as_deref()),
-                ]),
-            });
+                summary: event.summary.clone(),
+                time: event.time.as_ref().map(time_facts),
+                place: place_id,
+                certainty: event.certainty,
+                cameo_code: event.cameo_code.clone(),
+                format: None,
+                status: None,
+                expected_duration_minutes: None,
+                open_to_press: None,
+                speaker: None,
+                statement_kind: None,
+                text: None,
+                channel: None,
+                channel_name: None,
+                outlet: None,
+                military_kind: None,
+                weapons: None,
+                effects: None,
+                casualties: None,
+            };
+            self.event_details(&mut facts, event, &path);
+            self.claim(id, &facts, &path, String::new);
+            self.cite(CitedRecord::Event, id, &event.citations, &path);
             for (j, participant) in event.participants.iter().enumerate() {
                 let participant_path = format!("{path}.participants[{j}]");
                 self.participant(
@@ -649,18 +833,20 @@ impl Planner<'_> {
                 let kind = relation.kind.to_value();
                 let relation_id =
                     record_id("event_relation", &[&event.slug, &relation.event, &kind]);
-                self.plan.relations.push(event_relation::ActiveModel {
-                    id: Set(relation_id),
-                    event_id: Set(id),
-                    related_event_id: Set(related_id),
-                    kind: Set(relation.kind),
-                });
-                self.cite(
-                    CitedRecord::EventRelation,
-                    relation_id,
-                    &relation.citations,
-                    &relation_path,
-                );
+                let facts = RelationFacts {
+                    event: id,
+                    related: related_id,
+                    kind: relation.kind,
+                };
+                let twice = || format!("this event already {kind} `{}`", relation.event);
+                if self.claim(relation_id, &facts, &relation_path, twice) {
+                    self.cite(
+                        CitedRecord::EventRelation,
+                        relation_id,
+                        &relation.citations,
+                        &relation_path,
+                    );
+                }
             }
             for (j, link) in event.proposals.iter().enumerate() {
                 let link_path = format!("{path}.proposals[{j}]");
@@ -671,18 +857,20 @@ impl Planner<'_> {
                 );
                 let kind = link.kind.to_value();
                 let link_id = record_id("event_proposal", &[&event.slug, &link.proposal, &kind]);
-                self.plan.event_proposals.push(event_proposal::ActiveModel {
-                    id: Set(link_id),
-                    event_id: Set(id),
-                    proposal_id: Set(proposal_id),
-                    kind: Set(link.kind),
-                });
-                self.cite(
-                    CitedRecord::EventProposal,
-                    link_id,
-                    &link.citations,
-                    &link_path,
-                );
+                let facts = EventProposalFacts {
+                    event: id,
+                    proposal: proposal_id,
+                    kind: link.kind,
+                };
+                let twice = || format!("this event is already {kind} `{}`", link.proposal);
+                if self.claim(link_id, &facts, &link_path, twice) {
+                    self.cite(
+                        CitedRecord::EventProposal,
+                        link_id,
+                        &link.citations,
+                        &link_path,
+                    );
+                }
             }
         }
     }
@@ -692,50 +880,42 @@ impl Planner<'_> {
         event_id: i64,
         event: &EventDoc,
         actor: &str,
-        role: crate::domain::ParticipantRole,
+        role: ParticipantRole,
         path: &str,
         citations: &[CitationDoc],
     ) {
         let actor_id = self.reference(RefKind::Actor, actor, format!("{path}.actor"));
         let role_name = role.to_value();
         let id = record_id("event_participant", &[&event.slug, actor, &role_name]);
-        if !self.participant_ids.insert(id) {
-            self.reject(
-                path,
-                format!("`{actor}` is already a {role_name} participant of this event"),
-            );
-            return;
+        let facts = ParticipantFacts {
+            event: event_id,
+            actor: actor_id,
+            role,
+        };
+        let twice = || format!("`{actor}` is already a {role_name} participant of this event");
+        if self.claim(id, &facts, path, twice) {
+            self.cite(CitedRecord::Participant, id, citations, path);
         }
-        self.plan.participants.push(event_participant::ActiveModel {
-            id: Set(id),
-            event_id: Set(event_id),
-            actor_id: Set(actor_id),
-            role: Set(role),
-            occurred_at: Set(event.time.at),
-        });
-        self.cite(CitedRecord::Participant, id, citations, path);
     }
 
-    fn event_details(&mut self, id: i64, event: &EventDoc, path: &str) {
+    /// Adds what is particular to the event's kind to its facts.
+    fn event_details(&mut self, facts: &mut EventFacts, event: &EventDoc, path: &str) {
         if let Some(meeting) = &event.meeting {
-            self.plan.meetings.push(meeting::ActiveModel {
-                event_id: Set(id),
-                format: Set(meeting.format),
-                status: Set(meeting.status),
-                expected_duration_minutes: Set(meeting
-                    .expected_duration_minutes
-                    .map(|m| i32::try_from(m).unwrap_or(i32::MAX))),
-                open_to_press: Set(meeting.open_to_press),
-            });
+            facts.format = Some(meeting.format);
+            facts.status = Some(meeting.status);
+            facts.expected_duration_minutes = meeting
+                .expected_duration_minutes
+                .map(|m| i32::try_from(m).unwrap_or(i32::MAX));
+            facts.open_to_press = meeting.open_to_press;
         }
         if let Some(statement) = &event.statement {
             let statement_path = format!("{path}.statement");
-            let speaker_id = self.reference(
+            facts.speaker = Some(self.reference(
                 RefKind::Actor,
                 &statement.speaker,
                 format!("{statement_path}.speaker"),
-            );
-            let outlet_id = statement.outlet.as_ref().map(|slug| {
+            ));
+            facts.outlet = statement.outlet.as_ref().map(|slug| {
                 self.reference(RefKind::Actor, slug, format!("{statement_path}.outlet"))
             });
             if statement.text.trim().is_empty() {
@@ -744,51 +924,70 @@ impl Planner<'_> {
                     "a statement's text is empty",
                 );
             }
-            self.plan.statements.push(statement::ActiveModel {
-                event_id: Set(id),
-                speaker_id: Set(speaker_id),
-                kind: Set(statement.kind),
-                text: Set(statement.text.clone()),
-                channel: Set(statement.channel),
-                channel_name: Set(statement.channel_name.clone()),
-                outlet_id: Set(outlet_id),
-                occurred_at: Set(event.time.at),
-            });
+            facts.statement_kind = Some(statement.kind);
+            facts.text = Some(statement.text.clone());
+            facts.channel = Some(statement.channel);
+            facts.channel_name.clone_from(&statement.channel_name);
             // The speaker takes part in the statement, so an actor's timeline finds it.
-            let declared_speaker = event.participants.iter().any(|p| {
-                p.actor == statement.speaker && p.role == crate::domain::ParticipantRole::Speaker
-            });
+            let declared_speaker = event
+                .participants
+                .iter()
+                .any(|p| p.actor == statement.speaker && p.role == ParticipantRole::Speaker);
             if !declared_speaker {
                 self.participant(
-                    id,
+                    facts_id(facts),
                     event,
                     &statement.speaker,
-                    crate::domain::ParticipantRole::Speaker,
+                    ParticipantRole::Speaker,
                     &format!("{statement_path}.speaker"),
                     &[],
                 );
             }
         }
         if let Some(military) = &event.military_event {
-            self.plan.military_events.push(military_event::ActiveModel {
-                event_id: Set(id),
-                kind: Set(military.kind),
-                weapons: Set(military.weapons.clone()),
-                effects: Set(military.effects.clone()),
-                casualties: Set(military.casualties.clone()),
-            });
+            facts.military_kind = Some(military.kind);
+            facts.weapons.clone_from(&military.weapons);
+            facts.effects.clone_from(&military.effects);
+            facts.casualties.clone_from(&military.casualties);
         }
     }
 }
 
-/// The kind an event declares by its one detail object, or `None` when it gives none
-/// or several.
-fn event_kind(event: &EventDoc) -> Option<EventKind> {
+/// The id of the event `facts` describe.
+fn facts_id(facts: &EventFacts) -> i64 {
+    record_id("event", &[&facts.slug])
+}
+
+/// The names of the fields whose flag is set.
+fn lacking<const N: usize>(fields: [(&'static str, bool); N]) -> Vec<&'static str> {
+    fields
+        .into_iter()
+        .filter(|(_, missing)| *missing)
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// A time as a claim states it.
+fn time_facts(time: &TimeDoc) -> TimeFacts {
+    TimeFacts {
+        at: time.at,
+        until: time.until,
+        precision: time.precision,
+        text: time.text.clone(),
+        inferred: time.inferred,
+        note: time.note.clone(),
+    }
+}
+
+/// The kind an event declares by its detail object: `None` when it gives none, an
+/// error when it gives several.
+fn event_kind(event: &EventDoc) -> Result<Option<EventKind>, &'static str> {
     match (&event.meeting, &event.statement, &event.military_event) {
-        (Some(_), None, None) => Some(EventKind::Meeting),
-        (None, Some(_), None) => Some(EventKind::Statement),
-        (None, None, Some(_)) => Some(EventKind::MilitaryEvent),
-        _ => None,
+        (None, None, None) => Ok(None),
+        (Some(_), None, None) => Ok(Some(EventKind::Meeting)),
+        (None, Some(_), None) => Ok(Some(EventKind::Statement)),
+        (None, None, Some(_)) => Ok(Some(EventKind::MilitaryEvent)),
+        _ => Err("give at most one of `meeting`, `statement` and `militaryEvent`"),
     }
 }
 
@@ -809,16 +1008,56 @@ pub fn is_slug(slug: &str) -> bool {
         })
 }
 
-/// Character (not byte) offsets of the first occurrence of `excerpt` in `body`.
-fn char_offsets(body: &str, excerpt: &str) -> Option<(i32, i32)> {
-    let byte_start = body.find(excerpt)?;
-    let start = body[..byte_start].chars().count();
+/// The character positions (start, end exclusive) of the one occurrence of a citation's
+/// excerpt in `body` that its prefix and suffix select, or why there is none.
+fn locate(body: &str, citation: &CitationDoc) -> Result<(i32, i32), String> {
+    let excerpt = &citation.excerpt;
+    let occurrences: Vec<usize> = body
+        .match_indices(excerpt.as_str())
+        .map(|(at, _)| at)
+        .collect();
+    if occurrences.is_empty() {
+        return Err(format!("excerpt not found in the body: \"{excerpt}\""));
+    }
+    let selected: Vec<usize> = occurrences
+        .iter()
+        .copied()
+        .filter(|at| {
+            citation
+                .prefix
+                .as_ref()
+                .is_none_or(|prefix| body[..*at].ends_with(prefix.as_str()))
+                && citation
+                    .suffix
+                    .as_ref()
+                    .is_none_or(|suffix| body[at + excerpt.len()..].starts_with(suffix.as_str()))
+        })
+        .collect();
+    let [at] = selected[..] else {
+        let hinted = citation.prefix.is_some() || citation.suffix.is_some();
+        return Err(match (selected.len(), hinted) {
+            (0, _) => format!(
+                "the excerpt occurs {} times in the body, but its `prefix` and `suffix` match none of them: \"{excerpt}\"",
+                occurrences.len()
+            ),
+            (n, false) => format!(
+                "the excerpt occurs {n} times in the body: give a `prefix` or `suffix` (the words just before or after it) to say which: \"{excerpt}\""
+            ),
+            (n, true) => format!(
+                "the excerpt with its `prefix` and `suffix` still occurs {n} times in the body: make them longer: \"{excerpt}\""
+            ),
+        });
+    };
+    let start = body[..at].chars().count();
     let end = start + excerpt.chars().count();
-    Some((i32::try_from(start).ok()?, i32::try_from(end).ok()?))
+    match (i32::try_from(start), i32::try_from(end)) {
+        (Ok(start), Ok(end)) => Ok((start, end)),
+        _ => Err("the body is too long for character positions".to_owned()),
+    }
 }
 
 /// The hex SHA-256 of `text`.
-fn hex_sha256(text: &str) -> String {
+pub fn hex_sha256(text: &str) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(text.as_bytes())
         .iter()
@@ -828,7 +1067,17 @@ fn hex_sha256(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{char_offsets, is_slug};
+    use super::{is_slug, locate};
+    use crate::import::document::CitationDoc;
+
+    fn citation(excerpt: &str, prefix: Option<&str>, suffix: Option<&str>) -> CitationDoc {
+        CitationDoc {
+            excerpt: excerpt.to_owned(),
+            prefix: prefix.map(str::to_owned),
+            suffix: suffix.map(str::to_owned),
+            note: None,
+        }
+    }
 
     #[test]
     fn slugs_are_lowercase_runs_joined_by_single_hyphens() {
@@ -840,9 +1089,26 @@ mod tests {
     }
 
     #[test]
-    fn offsets_count_characters_not_bytes() {
+    fn positions_count_characters_not_bytes() {
         let body = "“Quote” then words";
-        assert_eq!(char_offsets(body, "then"), Some((8, 12)));
-        assert_eq!(char_offsets(body, "missing"), None);
+        assert_eq!(locate(body, &citation("then", None, None)), Ok((8, 12)));
+        assert!(locate(body, &citation("missing", None, None)).is_err());
+    }
+
+    #[test]
+    fn an_excerpt_found_twice_needs_a_prefix_or_suffix() {
+        let body = "Putin said no. Then Putin said yes.";
+        let error = locate(body, &citation("Putin said", None, None)).unwrap_err();
+        assert!(error.contains("occurs 2 times"), "{error}");
+        assert_eq!(
+            locate(body, &citation("Putin said", Some("Then "), None)),
+            Ok((20, 30))
+        );
+        assert_eq!(
+            locate(body, &citation("Putin said", None, Some(" no"))),
+            Ok((0, 10))
+        );
+        let error = locate(body, &citation("Putin said", Some("Later "), None)).unwrap_err();
+        assert!(error.contains("match none"), "{error}");
     }
 }

@@ -1,7 +1,11 @@
 //! Ranked full-text search over events, statements and proposals: FTS5 with BM25 on
 //! SQLite, `websearch_to_tsquery` with `ts_rank` on PostgreSQL.
 
-use sea_orm::{DatabaseConnection, DbBackend, DbErr, FromQueryResult};
+use std::collections::{HashMap, HashSet};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult};
+
+use super::claims::ROWS_PER_STATEMENT;
 
 use super::page::{Count, Cursor, Keyed, Page, PageOf, SortKey};
 use super::rows::rows;
@@ -79,6 +83,135 @@ pub async fn page(db: &DatabaseConnection, text: &str, page: &Page) -> Result<Pa
     sql.push(" WHERE 1 = 1");
     page.push_window(&mut sql, "rank", "record_id", false);
     Ok(page.finish(rows(db, sql).await?))
+}
+
+/// The searchable text of one event or proposal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub record_id: i64,
+    /// `event` or `proposal`.
+    pub record_kind: &'static str,
+    pub title: String,
+    pub body: String,
+}
+
+impl Document {
+    /// The document of a record titled `title` whose other texts are `parts`: the
+    /// non-empty ones make its body, one per line.
+    pub fn new<'a>(
+        record_id: i64,
+        record_kind: &'static str,
+        title: &str,
+        parts: impl IntoIterator<Item = Option<&'a str>>,
+    ) -> Self {
+        let body = parts
+            .into_iter()
+            .flatten()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        Self {
+            record_id,
+            record_kind,
+            title: title.to_owned(),
+            body,
+        }
+    }
+}
+
+/// The column that holds a document's record id: FTS5 keeps it as the rowid.
+fn id_column(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Sqlite => "rowid",
+        _ => "record_id",
+    }
+}
+
+/// Makes the search documents of the records `ids` be `documents` (a record without one
+/// has none), written by import `import`; a replaced or removed document is kept in the
+/// history. Documents equal to the current ones are not touched.
+pub async fn sync<C: ConnectionTrait>(
+    db: &C,
+    import: i64,
+    ids: &[i64],
+    documents: Vec<Document>,
+) -> Result<(), DbErr> {
+    #[derive(FromQueryResult)]
+    struct Stored {
+        record_id: i64,
+        record_kind: String,
+        title: String,
+        body: String,
+    }
+    let backend = db.get_database_backend();
+    let id = id_column(backend);
+    let mut current: HashMap<i64, Stored> = HashMap::new();
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new(backend);
+        sql.push(&format!(
+            "SELECT {id} AS record_id, record_kind, title, body FROM search_documents WHERE {id}"
+        ))
+        .in_ids(chunk);
+        for row in Stored::find_by_statement(sql.build()).all(db).await? {
+            current.insert(row.record_id, row);
+        }
+    }
+    let given: HashSet<i64> = documents.iter().map(|d| d.record_id).collect();
+    let written: Vec<Document> = documents
+        .into_iter()
+        .filter(|document| {
+            current.get(&document.record_id).is_none_or(|old| {
+                old.record_kind != document.record_kind
+                    || old.title != document.title
+                    || old.body != document.body
+            })
+        })
+        .collect();
+    let rewritten: HashSet<i64> = written.iter().map(|d| d.record_id).collect();
+    // Documents removed, or replaced by new text, go to the history first.
+    let replaced: Vec<i64> = current
+        .keys()
+        .copied()
+        .filter(|record| rewritten.contains(record) || !given.contains(record))
+        .collect();
+    for chunk in replaced.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new(backend);
+        sql.push(&format!(
+            "INSERT INTO search_history (record_id, record_kind, title, body, known_from, known_to) \
+             SELECT {id}, record_kind, title, body, known_from, "
+        ))
+        .bind(import)
+        .push(&format!(" FROM search_documents WHERE {id}"))
+        .in_ids(chunk);
+        db.execute_raw(sql.build()).await?;
+        let mut delete = Sql::new(backend);
+        delete
+            .push(&format!("DELETE FROM search_documents WHERE {id}"))
+            .in_ids(chunk);
+        db.execute_raw(delete.build()).await?;
+    }
+    for chunk in written.chunks(ROWS_PER_STATEMENT / 4) {
+        let mut insert = Sql::new(backend);
+        insert.push(&format!(
+            "INSERT INTO search_documents ({id}, record_kind, title, body, known_from) VALUES "
+        ));
+        for (i, document) in chunk.iter().enumerate() {
+            insert.push(if i == 0 { "(" } else { ", (" });
+            insert
+                .bind(document.record_id)
+                .push(", ")
+                .bind(document.record_kind)
+                .push(", ")
+                .bind(document.title.as_str())
+                .push(", ")
+                .bind(document.body.as_str())
+                .push(", ")
+                .bind(import)
+                .push(")");
+        }
+        db.execute_raw(insert.build()).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -129,7 +129,7 @@ impl TestDb {
 
     /// The database, migrated.
     pub async fn migrated(&self) -> &DatabaseConnection {
-        communique::db::migrate(&self.db).await.expect("migrate");
+        communique::store::migrate(&self.db).await.expect("migrate");
         &self.db
     }
 

@@ -11,4 +11,5 @@ mod import;
 mod migrations;
 mod read_api;
 mod schema_files;
+mod sources;
 mod statement_counts;

@@ -16,6 +16,10 @@ pub struct Model {
     pub start_offset: Option<i32>,
     pub end_offset: Option<i32>,
     pub note: Option<String>,
+    /// Text just before the excerpt (W3C TextQuoteSelector `prefix`).
+    pub prefix: Option<String>,
+    /// Text just after the excerpt (W3C TextQuoteSelector `suffix`).
+    pub suffix: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

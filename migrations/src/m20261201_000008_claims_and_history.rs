@@ -1,0 +1,274 @@
+//! Claims, imports and history: many sources side by side, nothing lost.
+//!
+//! - `imports`: one row per import run that changed the store (and per retraction), in
+//!   order; its id is the store's clock of known time.
+//! - `claims`: what each source says about each record or link, one row per version:
+//!   recorded by one import, retracted (never deleted) by a later one.
+//! - `unresolved`: records and links that some live claim states but that cannot be
+//!   resolved while a record they refer to is missing, so they come back with it.
+//! - Every resolved table gets `known_from`, the import that wrote the row's current
+//!   version, and a `<table>_history` twin that keeps each replaced or removed version
+//!   with `known_to`, the import that replaced it. A read as of import N takes the rows
+//!   with `known_from <= N` from the table and those with `known_from <= N < known_to`
+//!   from its history.
+//! - Citations get the W3C TextQuoteSelector's `prefix` and `suffix`.
+//!
+//! Rows already in the store become claims of the sources that cite them; that is done
+//! by the application right after this migration (`communique::store::migrate`), since
+//! it writes claims as the importer does.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+use sea_orm_migration::sea_orm::DbBackend;
+
+use crate::builders::{create_index, drop_tables};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+/// The resolved tables, each with the column its rows are keyed by.
+const RESOLVED: [(&str, &str); 17] = [
+    ("sources", "id"),
+    ("actors", "id"),
+    ("actor_aliases", "id"),
+    ("affiliations", "id"),
+    ("places", "id"),
+    ("events", "id"),
+    ("meetings", "event_id"),
+    ("statements", "event_id"),
+    ("military_events", "event_id"),
+    ("event_participants", "id"),
+    ("event_relations", "id"),
+    ("event_proposals", "id"),
+    ("proposals", "id"),
+    ("proposal_parties", "id"),
+    ("provisions", "id"),
+    ("positions", "id"),
+    ("citations", "id"),
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("imports")
+                    .col(big_integer("id").primary_key())
+                    .col(big_integer("source_id"))
+                    .col(text("source_slug"))
+                    .col(string("kind"))
+                    .col(timestamp_with_time_zone("recorded_at"))
+                    .col(string_null("document_sha256"))
+                    .col(integer("added"))
+                    .col(integer("kept"))
+                    .col(integer("retracted"))
+                    .take(),
+            )
+            .await?;
+        create_index(manager, "imports", &["source_id", "id"], false).await?;
+        create_index(manager, "imports", &["recorded_at"], false).await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table("claims")
+                    .col(big_integer("subject_id"))
+                    .col(big_integer("source_id"))
+                    .col(big_integer("recorded_by"))
+                    .col(string("subject_kind"))
+                    .col(text("value"))
+                    .col(big_integer_null("retracted_by"))
+                    .primary_key(
+                        Index::create()
+                            .col("subject_id")
+                            .col("source_id")
+                            .col("recorded_by"),
+                    )
+                    .take(),
+            )
+            .await?;
+        // A source's live claims, which each import of it compares the document with.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_claims_live_by_source")
+                    .table("claims")
+                    .col("source_id")
+                    .and_where(Expr::col("retracted_by").is_null())
+                    .take(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table("unresolved")
+                    .col(big_integer("subject_id"))
+                    .col(big_integer("missing_id"))
+                    .col(string("subject_kind"))
+                    .primary_key(Index::create().col("subject_id").col("missing_id"))
+                    .take(),
+            )
+            .await?;
+        create_index(manager, "unresolved", &["missing_id"], false).await?;
+
+        for column in ["prefix", "suffix"] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table("citations")
+                        .add_column(ColumnDef::new(column).text().null())
+                        .take(),
+                )
+                .await?;
+        }
+
+        let db = manager.get_connection();
+        let backend = manager.get_database_backend();
+        for (table, key) in RESOLVED {
+            manager
+                .alter_table(Table::alter().table(table).add_column(known_from()).take())
+                .await?;
+            let history = format!("{table}_history");
+            match backend {
+                DbBackend::Postgres => {
+                    db.execute_unprepared(&format!("CREATE TABLE {history} (LIKE {table})"))
+                        .await?;
+                }
+                _ => {
+                    db.execute_unprepared(&format!(
+                        "CREATE TABLE {history} AS SELECT * FROM {table} WHERE 0"
+                    ))
+                    .await?;
+                }
+            }
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(history.clone())
+                        .add_column(
+                            ColumnDef::new("known_to")
+                                .big_integer()
+                                .not_null()
+                                .default(0),
+                        )
+                        .take(),
+                )
+                .await?;
+            manager
+                .create_index(
+                    Index::create()
+                        .name(format!("idx_{history}_{key}_known_to"))
+                        .table(history)
+                        .col(key)
+                        .col("known_to")
+                        .take(),
+                )
+                .await?;
+        }
+
+        match backend {
+            DbBackend::Sqlite => {
+                // FTS5 tables take no new columns: build the table again with one.
+                rebuild_search(db, &format!("{SEARCH_COLUMNS}, known_from UNINDEXED")).await?;
+                db.execute_unprepared(&format!(
+                    "CREATE VIRTUAL TABLE search_history USING fts5(record_id UNINDEXED, \
+                     {SEARCH_COLUMNS}, known_from UNINDEXED, known_to UNINDEXED, {TOKENIZE})"
+                ))
+                .await?;
+            }
+            _ => {
+                db.execute_unprepared(
+                    "ALTER TABLE search_documents ADD COLUMN known_from BIGINT NOT NULL DEFAULT 0",
+                )
+                .await?;
+                db.execute_unprepared(
+                    "CREATE TABLE search_history (\
+                     record_id BIGINT NOT NULL, \
+                     record_kind TEXT NOT NULL, \
+                     title TEXT NOT NULL, \
+                     body TEXT NOT NULL, \
+                     known_from BIGINT NOT NULL, \
+                     known_to BIGINT NOT NULL, \
+                     document TSVECTOR GENERATED ALWAYS AS (\
+                       setweight(to_tsvector('english', title), 'A') || \
+                       setweight(to_tsvector('english', body), 'B')) STORED)",
+                )
+                .await?;
+                db.execute_unprepared(
+                    "CREATE INDEX idx_search_history_document ON search_history USING GIN (document)",
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        match manager.get_database_backend() {
+            DbBackend::Sqlite => {
+                db.execute_unprepared("DROP TABLE search_history").await?;
+                rebuild_search(db, SEARCH_COLUMNS).await?;
+            }
+            _ => {
+                db.execute_unprepared("DROP TABLE search_history").await?;
+                db.execute_unprepared("ALTER TABLE search_documents DROP COLUMN known_from")
+                    .await?;
+            }
+        }
+        for (table, _) in RESOLVED {
+            manager
+                .drop_table(Table::drop().table(format!("{table}_history")).take())
+                .await?;
+            manager
+                .alter_table(Table::alter().table(table).drop_column("known_from").take())
+                .await?;
+        }
+        for column in ["prefix", "suffix"] {
+            manager
+                .alter_table(Table::alter().table("citations").drop_column(column).take())
+                .await?;
+        }
+        drop_tables(manager, &["unresolved", "claims", "imports"]).await
+    }
+}
+
+/// The import that wrote a row's current version; 0 until the rows already in the
+/// store are made claims.
+fn known_from() -> ColumnDef {
+    ColumnDef::new("known_from")
+        .big_integer()
+        .not_null()
+        .default(0)
+        .take()
+}
+
+/// Builds SQLite's `search_documents` again with `columns`, keeping its documents (a
+/// new `known_from` column stays empty until the rows are made claims).
+async fn rebuild_search(db: &SchemaManagerConnection<'_>, columns: &str) -> Result<(), DbErr> {
+    db.execute_unprepared(
+        "CREATE TABLE search_copy AS SELECT rowid AS id, record_kind, title, body \
+         FROM search_documents",
+    )
+    .await?;
+    db.execute_unprepared("DROP TABLE search_documents").await?;
+    db.execute_unprepared(&format!(
+        "CREATE VIRTUAL TABLE search_documents USING fts5({columns}, {TOKENIZE})"
+    ))
+    .await?;
+    db.execute_unprepared(
+        "INSERT INTO search_documents (rowid, record_kind, title, body) \
+         SELECT id, record_kind, title, body FROM search_copy",
+    )
+    .await?;
+    db.execute_unprepared("DROP TABLE search_copy")
+        .await
+        .map(drop)
+}
+
+/// The searchable columns of SQLite's full-text tables, as migration 5 made them.
+const SEARCH_COLUMNS: &str = "record_kind UNINDEXED, title, body";
+/// Their tokenizer.
+const TOKENIZE: &str = "tokenize = 'porter unicode61'";

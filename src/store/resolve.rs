@@ -1,0 +1,1365 @@
+//! Resolution: the records and links clients read, from the live claims of every source.
+//!
+//! The rule, for every field of every record and link: the value of the best-ranked live
+//! claim that states it, where a more recently published source ranks above an older
+//! one (see [`Rank`]). A reference to another record counts only while that record
+//! exists; otherwise the next claim's value is taken. A record exists while its live
+//! claims give every field it cannot do without (an actor's name and kind, an event's
+//! title, time, certainty and kind with its kind's own required fields); a link exists
+//! while some live claim states it and both its ends exist. A provision's ordinal is its
+//! place in its proposal: provisions in the order the first source to list each lists
+//! them, the first source being the one that ranks lowest.
+//!
+//! Resolution runs inside an import's transaction over the subjects whose claims
+//! changed, kind by kind in [`SubjectKind`] order, and follows what each change touches:
+//! a record that disappears takes the rows that refer to it along, a record that
+//! appears brings back the ones that waited for it (`unresolved`), and an event whose
+//! time changes rewrites the copies its participations keep.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
+use serde_json::{Map, Value};
+
+use super::claims::{self, *};
+use super::search::{self, Document};
+use super::tables::{self, Changes};
+use crate::db::entities::*;
+use crate::db::sql::Sql;
+use crate::domain::*;
+
+/// How a source ranks when sources disagree: the most recently published wins; a source
+/// without a publication date ranks below every dated one; ties go to the source first
+/// imported later, then to the greater id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Rank {
+    published: Option<DateTime<Utc>>,
+    first_import: i64,
+    source: i64,
+}
+
+/// The ranks of `sources`.
+pub async fn ranks<C: ConnectionTrait>(
+    db: &C,
+    sources: &[i64],
+) -> Result<HashMap<i64, Rank>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: i64,
+        published_at: Option<DateTime<Utc>>,
+        first_import: Option<i64>,
+    }
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT s.id, s.published_at, (SELECT MIN(i.id) FROM imports i WHERE i.source_id = s.id) \
+         AS first_import FROM sources s WHERE s.id",
+    )
+    .in_ids(sources);
+    let rows = Row::find_by_statement(sql.build()).all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let rank = Rank {
+                published: row.published_at,
+                first_import: row.first_import.unwrap_or(i64::MAX),
+                source: row.id,
+            };
+            (row.id, rank)
+        })
+        .collect())
+}
+
+/// A subject that live claims state but that does not resolve, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unresolved {
+    pub kind: SubjectKind,
+    pub subject: i64,
+    pub reason: String,
+}
+
+/// Resolves `subjects` (and whatever their changes touch) by import `import`. Returns
+/// the subjects with live claims that did not resolve.
+pub async fn resolve<C: ConnectionTrait>(
+    db: &C,
+    import: i64,
+    subjects: impl IntoIterator<Item = (SubjectKind, i64)>,
+) -> Result<Vec<Unresolved>, DbErr> {
+    let mut resolver = Resolver {
+        db,
+        import,
+        pending: BTreeMap::new(),
+        ranks: HashMap::new(),
+        unresolved: BTreeMap::new(),
+        doomed: Vec::new(),
+        gone: HashSet::new(),
+        waits: BTreeMap::new(),
+    };
+    for (kind, subject) in subjects {
+        resolver.enqueue(kind, subject);
+    }
+    while let Some((kind, ids)) = resolver.pending.pop_first() {
+        let ids: Vec<i64> = ids.into_iter().collect();
+        resolver.batch(kind, ids).await?;
+    }
+    resolver.finish().await
+}
+
+/// One live claim, parsed: its source, the source's rank, and the facts it states.
+struct Said {
+    source: i64,
+    rank: Rank,
+    facts: Map<String, Value>,
+}
+
+/// Where resolved rows refer to records of a kind: the kind referred to, the table and
+/// column of the reference, and the kind and key column of the referring rows.
+const REFERRERS: &[(SubjectKind, &str, &str, SubjectKind, &str)] = &[
+    (
+        SubjectKind::Actor,
+        "actor_aliases",
+        "actor_id",
+        SubjectKind::Alias,
+        "id",
+    ),
+    (
+        SubjectKind::Actor,
+        "affiliations",
+        "actor_id",
+        SubjectKind::Affiliation,
+        "id",
+    ),
+    (
+        SubjectKind::Actor,
+        "affiliations",
+        "target_actor_id",
+        SubjectKind::Affiliation,
+        "id",
+    ),
+    (
+        SubjectKind::Actor,
+        "statements",
+        "speaker_id",
+        SubjectKind::Event,
+        "event_id",
+    ),
+    (
+        SubjectKind::Actor,
+        "statements",
+        "outlet_id",
+        SubjectKind::Event,
+        "event_id",
+    ),
+    (
+        SubjectKind::Actor,
+        "event_participants",
+        "actor_id",
+        SubjectKind::Participant,
+        "id",
+    ),
+    (
+        SubjectKind::Actor,
+        "proposal_parties",
+        "actor_id",
+        SubjectKind::ProposalParty,
+        "id",
+    ),
+    (
+        SubjectKind::Actor,
+        "positions",
+        "actor_id",
+        SubjectKind::Position,
+        "id",
+    ),
+    (
+        SubjectKind::Place,
+        "places",
+        "parent_id",
+        SubjectKind::Place,
+        "id",
+    ),
+    (
+        SubjectKind::Place,
+        "events",
+        "place_id",
+        SubjectKind::Event,
+        "id",
+    ),
+    (
+        SubjectKind::Event,
+        "event_participants",
+        "event_id",
+        SubjectKind::Participant,
+        "id",
+    ),
+    (
+        SubjectKind::Event,
+        "event_relations",
+        "event_id",
+        SubjectKind::EventRelation,
+        "id",
+    ),
+    (
+        SubjectKind::Event,
+        "event_relations",
+        "related_event_id",
+        SubjectKind::EventRelation,
+        "id",
+    ),
+    (
+        SubjectKind::Event,
+        "event_proposals",
+        "event_id",
+        SubjectKind::EventProposal,
+        "id",
+    ),
+    (
+        SubjectKind::Event,
+        "positions",
+        "statement_id",
+        SubjectKind::Position,
+        "id",
+    ),
+    (
+        SubjectKind::Proposal,
+        "event_proposals",
+        "proposal_id",
+        SubjectKind::EventProposal,
+        "id",
+    ),
+    (
+        SubjectKind::Proposal,
+        "proposal_parties",
+        "proposal_id",
+        SubjectKind::ProposalParty,
+        "id",
+    ),
+    (
+        SubjectKind::Proposal,
+        "provisions",
+        "proposal_id",
+        SubjectKind::Provision,
+        "id",
+    ),
+    (
+        SubjectKind::Proposal,
+        "positions",
+        "proposal_id",
+        SubjectKind::Position,
+        "id",
+    ),
+    (
+        SubjectKind::Provision,
+        "positions",
+        "provision_id",
+        SubjectKind::Position,
+        "id",
+    ),
+];
+
+/// The table and key column of the rows of each kind.
+fn table_of(kind: SubjectKind) -> (&'static str, &'static str) {
+    match kind {
+        SubjectKind::Actor => ("actors", "id"),
+        SubjectKind::Place => ("places", "id"),
+        SubjectKind::Alias => ("actor_aliases", "id"),
+        SubjectKind::Affiliation => ("affiliations", "id"),
+        SubjectKind::Event => ("events", "id"),
+        SubjectKind::Proposal => ("proposals", "id"),
+        SubjectKind::Participant => ("event_participants", "id"),
+        SubjectKind::EventRelation => ("event_relations", "id"),
+        SubjectKind::EventProposal => ("event_proposals", "id"),
+        SubjectKind::ProposalParty => ("proposal_parties", "id"),
+        SubjectKind::Provision => ("provisions", "id"),
+        SubjectKind::Position => ("positions", "id"),
+        SubjectKind::Citation => ("citations", "id"),
+    }
+}
+
+/// The kind of subject a citation's record is.
+pub fn cited_kind(record: CitedRecord) -> SubjectKind {
+    match record {
+        CitedRecord::Actor => SubjectKind::Actor,
+        CitedRecord::Affiliation => SubjectKind::Affiliation,
+        CitedRecord::Place => SubjectKind::Place,
+        CitedRecord::Event => SubjectKind::Event,
+        CitedRecord::Participant => SubjectKind::Participant,
+        CitedRecord::EventRelation => SubjectKind::EventRelation,
+        CitedRecord::EventProposal => SubjectKind::EventProposal,
+        CitedRecord::Proposal => SubjectKind::Proposal,
+        CitedRecord::ProposalParty => SubjectKind::ProposalParty,
+        CitedRecord::Provision => SubjectKind::Provision,
+        CitedRecord::Position => SubjectKind::Position,
+    }
+}
+
+/// A subject's resolved facts, with the referenced records found missing on the way.
+struct Merged<F> {
+    facts: F,
+    missing: Vec<i64>,
+}
+
+struct Resolver<'a, C> {
+    db: &'a C,
+    import: i64,
+    /// Subjects to resolve, by kind, taken lowest kind first.
+    pending: BTreeMap<SubjectKind, BTreeSet<i64>>,
+    ranks: HashMap<i64, Rank>,
+    /// Subjects with live claims that did not resolve.
+    unresolved: BTreeMap<i64, Unresolved>,
+    /// Rows to delete once every kind has been resolved, dependents first: a row
+    /// that refers to a removed record is rewritten or removed before the record goes.
+    doomed: Vec<(SubjectKind, Vec<i64>)>,
+    /// The records removed so far, which no longer count as existing.
+    gone: HashSet<i64>,
+    /// What each subject of the current batch refers to that is missing.
+    waits: BTreeMap<i64, (SubjectKind, Vec<i64>)>,
+}
+
+impl<C: ConnectionTrait> Resolver<'_, C> {
+    fn enqueue(&mut self, kind: SubjectKind, subject: i64) {
+        self.pending.entry(kind).or_default().insert(subject);
+    }
+
+    /// The live claims about `ids`, by subject, best-ranked first.
+    async fn said(&mut self, ids: &[i64]) -> Result<HashMap<i64, Vec<Said>>, DbErr> {
+        let rows = claims::live_of_subjects(self.db, ids).await?;
+        let unranked: Vec<i64> = rows
+            .iter()
+            .map(|row| row.source_id)
+            .filter(|source| !self.ranks.contains_key(source))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !unranked.is_empty() {
+            self.ranks.extend(ranks(self.db, &unranked).await?);
+        }
+        let mut said: HashMap<i64, Vec<Said>> = HashMap::with_capacity(ids.len());
+        for row in rows {
+            let Ok(Value::Object(facts)) = serde_json::from_str(&row.value) else {
+                return Err(DbErr::Custom(format!(
+                    "claim of source {} about {} is not a JSON object",
+                    row.source_id, row.subject_id
+                )));
+            };
+            let rank = self.ranks.get(&row.source_id).copied().unwrap_or(Rank {
+                published: None,
+                first_import: i64::MAX,
+                source: row.source_id,
+            });
+            said.entry(row.subject_id).or_default().push(Said {
+                source: row.source_id,
+                rank,
+                facts,
+            });
+        }
+        for claims in said.values_mut() {
+            claims.sort_by_key(|claim| std::cmp::Reverse(claim.rank));
+        }
+        Ok(said)
+    }
+
+    /// The ids among `ids` that exist as records of `kind` (and are not removed).
+    async fn existing(&self, kind: SubjectKind, ids: &[i64]) -> Result<HashSet<i64>, DbErr> {
+        let (table, key) = table_of(kind);
+        let found = self.keys_where(table, key, key, ids).await?;
+        Ok(found
+            .into_iter()
+            .filter(|id| !self.gone.contains(id))
+            .collect())
+    }
+
+    /// The `key`s of the rows of `table` whose `column` is one of `ids`.
+    async fn keys_where(
+        &self,
+        table: &str,
+        key: &str,
+        column: &str,
+        ids: &[i64],
+    ) -> Result<Vec<i64>, DbErr> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let mut sql = Sql::new(self.db.get_database_backend());
+            sql.push(&format!("SELECT {key} AS id FROM {table} WHERE {column}"))
+                .in_ids(chunk);
+            found.extend(ids_of(self.db, sql.build()).await?);
+        }
+        Ok(found)
+    }
+
+    /// Which referenced records exist: every id the claims name under `references`
+    /// (keys and the kind each refers to), and the `links` of each subject.
+    async fn lookup(
+        &self,
+        said: &HashMap<i64, Vec<Said>>,
+        references: &[(&str, SubjectKind)],
+        links: &[(SubjectKind, i64)],
+    ) -> Result<HashSet<i64>, DbErr> {
+        let mut wanted: BTreeMap<SubjectKind, BTreeSet<i64>> = BTreeMap::new();
+        for claims in said.values() {
+            for claim in claims {
+                for (key, kind) in references {
+                    if let Some(id) = claim.facts.get(*key).and_then(Value::as_i64) {
+                        wanted.entry(*kind).or_default().insert(id);
+                    }
+                }
+            }
+        }
+        for (kind, id) in links {
+            wanted.entry(*kind).or_default().insert(*id);
+        }
+        let mut found = HashSet::new();
+        for (kind, ids) in wanted {
+            let ids: Vec<i64> = ids.into_iter().collect();
+            found.extend(self.existing(kind, &ids).await?);
+        }
+        Ok(found)
+    }
+
+    /// Resolves a batch of subjects of one kind.
+    async fn batch(&mut self, kind: SubjectKind, ids: Vec<i64>) -> Result<(), DbErr> {
+        match kind {
+            SubjectKind::Actor => {
+                self.records::<ActorFacts, actor::Entity>(kind, ids, |id, f| {
+                    Ok(actor::Model {
+                        id,
+                        slug: f.slug,
+                        name: required(f.name, "name")?,
+                        kind: required(f.kind, "kind")?,
+                        country: f.country,
+                        description: f.description,
+                    })
+                })
+                .await
+            }
+            SubjectKind::Place => self.places(ids).await,
+            SubjectKind::Alias => {
+                self.links::<AliasFacts, actor_alias::Entity>(
+                    kind,
+                    ids,
+                    |f| vec![(SubjectKind::Actor, f.actor)],
+                    |id, f| actor_alias::Model {
+                        id,
+                        actor_id: f.actor,
+                        alias: f.alias,
+                    },
+                )
+                .await
+            }
+            SubjectKind::Affiliation => {
+                self.links::<AffiliationFacts, affiliation::Entity>(
+                    kind,
+                    ids,
+                    |f| vec![(SubjectKind::Actor, f.actor), (SubjectKind::Actor, f.of)],
+                    |id, f| affiliation::Model {
+                        id,
+                        actor_id: f.actor,
+                        target_actor_id: f.of,
+                        kind: f.kind,
+                        role: f.role,
+                    },
+                )
+                .await
+            }
+            SubjectKind::Event => self.events(ids).await,
+            SubjectKind::Proposal => self.proposals(ids).await,
+            SubjectKind::Participant => self.participants(ids).await,
+            SubjectKind::EventRelation => {
+                self.links::<RelationFacts, event_relation::Entity>(
+                    kind,
+                    ids,
+                    |f| {
+                        vec![
+                            (SubjectKind::Event, f.event),
+                            (SubjectKind::Event, f.related),
+                        ]
+                    },
+                    |id, f| event_relation::Model {
+                        id,
+                        event_id: f.event,
+                        related_event_id: f.related,
+                        kind: f.kind,
+                    },
+                )
+                .await
+            }
+            SubjectKind::EventProposal => {
+                self.links::<EventProposalFacts, event_proposal::Entity>(
+                    kind,
+                    ids,
+                    |f| {
+                        vec![
+                            (SubjectKind::Event, f.event),
+                            (SubjectKind::Proposal, f.proposal),
+                        ]
+                    },
+                    |id, f| event_proposal::Model {
+                        id,
+                        event_id: f.event,
+                        proposal_id: f.proposal,
+                        kind: f.kind,
+                    },
+                )
+                .await
+            }
+            SubjectKind::ProposalParty => {
+                self.links::<PartyFacts, proposal_party::Entity>(
+                    kind,
+                    ids,
+                    |f| {
+                        vec![
+                            (SubjectKind::Proposal, f.proposal),
+                            (SubjectKind::Actor, f.actor),
+                        ]
+                    },
+                    |id, f| proposal_party::Model {
+                        id,
+                        proposal_id: f.proposal,
+                        actor_id: f.actor,
+                        role: f.role,
+                    },
+                )
+                .await
+            }
+            SubjectKind::Provision => self.provisions(ids).await,
+            SubjectKind::Position => {
+                self.links::<PositionFacts, position::Entity>(
+                    kind,
+                    ids,
+                    |f| {
+                        let mut ends = vec![
+                            (SubjectKind::Proposal, f.proposal),
+                            (SubjectKind::Actor, f.actor),
+                        ];
+                        ends.extend(f.provision.map(|p| (SubjectKind::Provision, p)));
+                        ends
+                    },
+                    |id, f| position::Model {
+                        id,
+                        actor_id: f.actor,
+                        proposal_id: f.proposal,
+                        provision_id: f.provision,
+                        stance: f.stance,
+                        statement_id: f.statement,
+                        summary: f.summary,
+                    },
+                )
+                .await
+            }
+            SubjectKind::Citation => self.citations(ids).await,
+        }
+    }
+
+    /// The merged facts of each subject of `ids` that has live claims, with references
+    /// checked against `found`.
+    fn merge_all<F: Facts>(
+        &self,
+        said: &HashMap<i64, Vec<Said>>,
+        found: &HashSet<i64>,
+    ) -> Result<BTreeMap<i64, Merged<F>>, DbErr> {
+        let mut merged = BTreeMap::new();
+        for (id, claims) in said {
+            merged.insert(*id, merge::<F>(*id, claims, found)?);
+        }
+        Ok(merged)
+    }
+
+    /// Resolves records of kind `kind` with no references to records of their own kind:
+    /// `row` builds each one's row from its merged facts, or says what it lacks.
+    async fn records<F: Facts, E>(
+        &mut self,
+        kind: SubjectKind,
+        ids: Vec<i64>,
+        row: impl Fn(i64, F) -> Result<E::Model, String>,
+    ) -> Result<(), DbErr>
+    where
+        E: sea_orm::EntityTrait,
+        E::Model: PartialEq + Clone + FromQueryResult + Send + Sync,
+    {
+        let said = self.said(&ids).await?;
+        let found = self.lookup(&said, F::REFERENCES, &[]).await?;
+        let merged = self.merge_all::<F>(&said, &found)?;
+        let mut rows = Vec::new();
+        for (id, Merged { facts, missing }) in merged {
+            self.wait(kind, id, missing);
+            match row(id, facts) {
+                Ok(row) => rows.push(row),
+                Err(reason) => self.not_resolved(kind, id, reason),
+            }
+        }
+        let changes = self.sync::<E>(kind, &ids, rows).await?;
+        self.follow(kind, &ids, &changes).await
+    }
+
+    /// Resolves links of kind `kind`: each exists while its `ends` exist.
+    async fn links<F: Facts, E>(
+        &mut self,
+        kind: SubjectKind,
+        ids: Vec<i64>,
+        ends: impl Fn(&F) -> Vec<(SubjectKind, i64)>,
+        row: impl Fn(i64, F) -> E::Model,
+    ) -> Result<(), DbErr>
+    where
+        E: sea_orm::EntityTrait,
+        E::Model: PartialEq + Clone + FromQueryResult + Send + Sync,
+    {
+        let said = self.said(&ids).await?;
+        let mut all_ends = Vec::new();
+        for claims in said.values() {
+            if let Some(first) = claims.first() {
+                all_ends.extend(ends(&facts_of::<F>(&first.facts)?));
+            }
+        }
+        let found = self.lookup(&said, F::REFERENCES, &all_ends).await?;
+        let merged = self.merge_all::<F>(&said, &found)?;
+        let mut rows = Vec::new();
+        for (id, Merged { facts, mut missing }) in merged {
+            let absent: Vec<i64> = ends(&facts)
+                .into_iter()
+                .map(|(_, end)| end)
+                .filter(|end| !found.contains(end))
+                .collect();
+            missing.extend(&absent);
+            self.wait(kind, id, missing);
+            if absent.is_empty() {
+                rows.push(row(id, facts));
+            } else {
+                self.not_resolved(kind, id, "a record it links is missing".to_owned());
+            }
+        }
+        let changes = self.sync::<E>(kind, &ids, rows).await?;
+        self.follow(kind, &ids, &changes).await
+    }
+
+    /// Places: a place's parent is a place too, possibly in the same batch.
+    async fn places(&mut self, ids: Vec<i64>) -> Result<(), DbErr> {
+        let kind = SubjectKind::Place;
+        let said = self.said(&ids).await?;
+        // Whether a place of this batch exists does not depend on its parent (which is
+        // optional), so the batch's places count as parents once their own fields hold.
+        let mut found = self.lookup(&said, PlaceFacts::REFERENCES, &[]).await?;
+        for id in said.keys() {
+            found.remove(id);
+        }
+        for (id, claims) in &said {
+            let merged = merge::<PlaceFacts>(*id, claims, &HashSet::new())?;
+            if merged.facts.name.is_some() && merged.facts.kind.is_some() {
+                found.insert(*id);
+            }
+        }
+        let merged = self.merge_all::<PlaceFacts>(&said, &found)?;
+        let mut rows: Vec<place::Model> = Vec::new();
+        for (id, Merged { facts, missing }) in merged {
+            self.wait(kind, id, missing);
+            let row = (|| {
+                Ok::<_, String>(place::Model {
+                    id,
+                    slug: facts.slug,
+                    name: required(facts.name, "name")?,
+                    kind: required(facts.kind, "kind")?,
+                    parent_id: facts.parent,
+                    latitude: facts.latitude,
+                    longitude: facts.longitude,
+                    country: facts.country,
+                })
+            })();
+            match row {
+                Ok(row) => rows.push(row),
+                Err(reason) => self.not_resolved(kind, id, reason),
+            }
+        }
+        self.refuse_parent_cycles(&mut rows).await?;
+        let changes = self
+            .sync::<place::Entity>(kind, &ids, parents_first(rows))
+            .await?;
+        self.follow(kind, &ids, &changes).await
+    }
+
+    /// Drops the parent of a place whose chain of parents would come back to it, and
+    /// reports the place as unresolved so that an import declaring it is refused.
+    async fn refuse_parent_cycles(&mut self, rows: &mut [place::Model]) -> Result<(), DbErr> {
+        let mut parent_of: HashMap<i64, Option<i64>> =
+            rows.iter().map(|row| (row.id, row.parent_id)).collect();
+        for row in rows.iter_mut() {
+            let start = row.id;
+            let mut seen = HashSet::from([start]);
+            let mut at = row.parent_id;
+            while let Some(place) = at {
+                if !seen.insert(place) {
+                    break;
+                }
+                at = match parent_of.get(&place) {
+                    Some(parent) => *parent,
+                    None => {
+                        let parent = self.stored_parent(place).await?;
+                        parent_of.insert(place, parent);
+                        parent
+                    }
+                };
+            }
+            if at == Some(start) {
+                row.parent_id = None;
+                parent_of.insert(start, None);
+                self.not_resolved(
+                    SubjectKind::Place,
+                    start,
+                    "its parents would form a cycle".to_owned(),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The stored parent of a place outside the batch.
+    async fn stored_parent(&self, place: i64) -> Result<Option<i64>, DbErr> {
+        let mut sql = Sql::new(self.db.get_database_backend());
+        sql.push("SELECT parent_id AS id FROM places WHERE parent_id IS NOT NULL AND id = ")
+            .bind(place);
+        Ok(ids_of(self.db, sql.build()).await?.into_iter().next())
+    }
+
+    /// Events, with their kind's own row and their search document.
+    async fn events(&mut self, ids: Vec<i64>) -> Result<(), DbErr> {
+        let kind = SubjectKind::Event;
+        let said = self.said(&ids).await?;
+        let found = self.lookup(&said, EventFacts::REFERENCES, &[]).await?;
+        let merged = self.merge_all::<EventFacts>(&said, &found)?;
+        let mut rows = EventRows::default();
+        for (id, Merged { facts, missing }) in merged {
+            self.wait(kind, id, missing);
+            match event_rows(id, facts) {
+                Ok(event) => rows.push(event),
+                Err(reason) => self.not_resolved(kind, id, reason),
+            }
+        }
+        let changes = self.sync::<event::Entity>(kind, &ids, rows.events).await?;
+        self.sync_rows::<meeting::Entity>(&ids, rows.meetings)
+            .await?;
+        self.sync_rows::<statement::Entity>(&ids, rows.statements)
+            .await?;
+        self.sync_rows::<military_event::Entity>(&ids, rows.military)
+            .await?;
+        search::sync(self.db, self.import, &ids, rows.search).await?;
+        // Participations keep a copy of their event's time.
+        let moved: Vec<i64> = changes.changed.clone();
+        for id in self
+            .keys_where("event_participants", "id", "event_id", &moved)
+            .await?
+        {
+            self.enqueue(SubjectKind::Participant, id);
+        }
+        self.follow(kind, &ids, &changes).await
+    }
+
+    /// Proposals, with their search documents, which hold their provisions' text.
+    async fn proposals(&mut self, ids: Vec<i64>) -> Result<(), DbErr> {
+        let kind = SubjectKind::Proposal;
+        let said = self.said(&ids).await?;
+        let merged = self.merge_all::<ProposalFacts>(&said, &HashSet::new())?;
+        let provisions = self.provision_texts(&ids).await?;
+        let mut rows = Vec::new();
+        let mut documents = Vec::new();
+        for (id, Merged { facts, .. }) in merged {
+            match proposal_row(id, facts) {
+                Ok(row) => {
+                    let texts = provisions.get(&id).into_iter().flatten();
+                    documents.push(Document::new(
+                        id,
+                        "proposal",
+                        &row.title,
+                        std::iter::once(row.summary.as_deref())
+                            .chain(texts.map(|text| Some(text.as_str()))),
+                    ));
+                    rows.push(row);
+                }
+                Err(reason) => self.not_resolved(kind, id, reason),
+            }
+        }
+        let changes = self.sync::<proposal::Entity>(kind, &ids, rows).await?;
+        search::sync(self.db, self.import, &ids, documents).await?;
+        self.follow(kind, &ids, &changes).await
+    }
+
+    /// The texts of the provisions of `proposals`, in order.
+    async fn provision_texts(&self, proposals: &[i64]) -> Result<HashMap<i64, Vec<String>>, DbErr> {
+        #[derive(FromQueryResult)]
+        struct Text {
+            proposal_id: i64,
+            text: String,
+        }
+        let mut texts: HashMap<i64, Vec<String>> = HashMap::new();
+        for chunk in proposals.chunks(ROWS_PER_STATEMENT) {
+            let mut sql = Sql::new(self.db.get_database_backend());
+            sql.push("SELECT proposal_id, text FROM provisions WHERE proposal_id")
+                .in_ids(chunk)
+                .push(" ORDER BY proposal_id, ordinal, id");
+            for row in Text::find_by_statement(sql.build()).all(self.db).await? {
+                if !self.gone.contains(&row.proposal_id) {
+                    texts.entry(row.proposal_id).or_default().push(row.text);
+                }
+            }
+        }
+        Ok(texts)
+    }
+
+    /// Participations, with their event's time.
+    async fn participants(&mut self, ids: Vec<i64>) -> Result<(), DbErr> {
+        #[derive(FromQueryResult)]
+        struct Time {
+            id: i64,
+            occurred_at: DateTime<Utc>,
+        }
+        let kind = SubjectKind::Participant;
+        let said = self.said(&ids).await?;
+        let mut ends = Vec::new();
+        for claims in said.values() {
+            if let Some(first) = claims.first() {
+                let facts = facts_of::<ParticipantFacts>(&first.facts)?;
+                ends.push((SubjectKind::Event, facts.event));
+                ends.push((SubjectKind::Actor, facts.actor));
+            }
+        }
+        let found = self.lookup(&said, &[], &ends).await?;
+        let events: Vec<i64> = ends
+            .iter()
+            .filter(|(kind, _)| *kind == SubjectKind::Event)
+            .map(|(_, id)| *id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut times = HashMap::new();
+        for chunk in events.chunks(ROWS_PER_STATEMENT) {
+            let mut sql = Sql::new(self.db.get_database_backend());
+            sql.push("SELECT id, occurred_at FROM events WHERE id")
+                .in_ids(chunk);
+            for row in Time::find_by_statement(sql.build()).all(self.db).await? {
+                times.insert(row.id, row.occurred_at);
+            }
+        }
+        let merged = self.merge_all::<ParticipantFacts>(&said, &found)?;
+        let mut rows = Vec::new();
+        for (id, Merged { facts, .. }) in merged {
+            let absent: Vec<i64> = [facts.event, facts.actor]
+                .into_iter()
+                .filter(|end| !found.contains(end))
+                .collect();
+            let time = times.get(&facts.event).copied();
+            self.wait(kind, id, absent.clone());
+            match time {
+                Some(occurred_at) if absent.is_empty() => rows.push(event_participant::Model {
+                    id,
+                    event_id: facts.event,
+                    actor_id: facts.actor,
+                    role: facts.role,
+                    occurred_at,
+                }),
+                _ => self.not_resolved(kind, id, "a record it links is missing".to_owned()),
+            }
+        }
+        let changes = self
+            .sync::<event_participant::Entity>(kind, &ids, rows)
+            .await?;
+        self.follow(kind, &ids, &changes).await
+    }
+
+    /// Provisions: resolving one resolves all of its proposal's, whose ordinals depend
+    /// on one another.
+    async fn provisions(&mut self, ids: Vec<i64>) -> Result<(), DbErr> {
+        let kind = SubjectKind::Provision;
+        let first = self.said(&ids).await?;
+        let mut proposals: BTreeSet<i64> = BTreeSet::new();
+        for claims in first.values() {
+            if let Some(claim) = claims.first() {
+                proposals.insert(facts_of::<ProvisionFacts>(&claim.facts)?.proposal);
+            }
+        }
+        let stored: Vec<i64> = {
+            let proposals: Vec<i64> = proposals.iter().copied().collect();
+            self.keys_where("provisions", "id", "proposal_id", &proposals)
+                .await?
+        };
+        let mut all: BTreeSet<i64> = ids.iter().copied().collect();
+        all.extend(stored);
+        let all: Vec<i64> = all.into_iter().collect();
+        let said = self.said(&all).await?;
+        let ends: Vec<(SubjectKind, i64)> = proposals
+            .iter()
+            .map(|p| (SubjectKind::Proposal, *p))
+            .collect();
+        let found = self.lookup(&said, &[], &ends).await?;
+        let merged = self.merge_all::<ProvisionFacts>(&said, &found)?;
+        // Each provision's place: the lowest-ranked source that lists it, and where.
+        let mut listed: Vec<(i64, (Rank, i32, i64))> = Vec::new();
+        let mut facts_by_id = HashMap::new();
+        for (id, Merged { facts, .. }) in merged {
+            if !found.contains(&facts.proposal) {
+                self.wait(kind, id, vec![facts.proposal]);
+                self.not_resolved(kind, id, "its proposal is missing".to_owned());
+                continue;
+            }
+            if facts.text.is_none() || facts.inclusion.is_none() {
+                let field = if facts.text.is_none() {
+                    "text"
+                } else {
+                    "inclusion"
+                };
+                self.not_resolved(kind, id, format!("no live claim gives its `{field}`"));
+                continue;
+            }
+            let place = said
+                .get(&id)
+                .into_iter()
+                .flatten()
+                .filter_map(|claim| {
+                    let listed = claim.facts.get("listed").and_then(Value::as_i64)?;
+                    Some((claim.rank, i32::try_from(listed).unwrap_or(i32::MAX), id))
+                })
+                .min();
+            if let Some(place) = place {
+                listed.push((facts.proposal, place));
+                facts_by_id.insert(id, facts);
+            }
+        }
+        listed.sort();
+        let mut rows = Vec::new();
+        let mut ordinal_in: HashMap<i64, i32> = HashMap::new();
+        for (proposal, (_, _, id)) in listed {
+            let ordinal = ordinal_in.entry(proposal).or_insert(0);
+            *ordinal += 1;
+            if let Some(facts) = facts_by_id.remove(&id) {
+                rows.push(provision::Model {
+                    id,
+                    proposal_id: facts.proposal,
+                    slug: facts.slug,
+                    ordinal: *ordinal,
+                    text: facts.text.unwrap_or_default(),
+                    inclusion: facts.inclusion.unwrap_or(ProvisionInclusion::Included),
+                });
+            }
+        }
+        let changes = self.sync::<provision::Entity>(kind, &all, rows).await?;
+        if !changes.is_empty() {
+            // A proposal's search document holds its provisions' text.
+            for proposal in proposals {
+                if !self.gone.contains(&proposal) {
+                    self.enqueue(SubjectKind::Proposal, proposal);
+                }
+            }
+        }
+        self.follow(kind, &all, &changes).await
+    }
+
+    /// Citations: each is its source's, and exists while the record it cites does.
+    async fn citations(&mut self, ids: Vec<i64>) -> Result<(), DbErr> {
+        let kind = SubjectKind::Citation;
+        let said = self.said(&ids).await?;
+        let mut ends = Vec::new();
+        for claims in said.values() {
+            if let Some(first) = claims.first() {
+                let facts = facts_of::<CitationFacts>(&first.facts)?;
+                ends.push((cited_kind(facts.record_kind), facts.record));
+            }
+        }
+        let found = self.lookup(&said, &[], &ends).await?;
+        let mut rows = Vec::new();
+        for (id, claims) in &said {
+            let Some(claim) = claims.first() else {
+                continue;
+            };
+            let facts = facts_of::<CitationFacts>(&claim.facts)?;
+            if !found.contains(&facts.record) {
+                self.wait(kind, *id, vec![facts.record]);
+                self.not_resolved(kind, *id, "the record it cites is missing".to_owned());
+                continue;
+            }
+            rows.push(citation::Model {
+                id: *id,
+                source_id: claim.source,
+                record_kind: facts.record_kind,
+                record_id: facts.record,
+                excerpt: facts.excerpt,
+                start_offset: facts.start,
+                end_offset: facts.end,
+                note: facts.note,
+                prefix: facts.prefix,
+                suffix: facts.suffix,
+            });
+        }
+        let changes = self.sync::<citation::Entity>(kind, &ids, rows).await?;
+        self.follow(kind, &ids, &changes).await
+    }
+
+    /// Notes that `subject` refers to `missing` records, so that it is resolved again
+    /// when they appear.
+    fn wait(&mut self, kind: SubjectKind, subject: i64, missing: Vec<i64>) {
+        if !missing.is_empty() {
+            self.waits
+                .entry(subject)
+                .or_insert((kind, Vec::new()))
+                .1
+                .extend(missing);
+        }
+    }
+
+    fn not_resolved(&mut self, kind: SubjectKind, subject: i64, reason: String) {
+        self.unresolved.insert(
+            subject,
+            Unresolved {
+                kind,
+                subject,
+                reason,
+            },
+        );
+    }
+
+    /// Writes the rows of a batch of kind `kind`, keeping removed rows for the end.
+    async fn sync<E>(
+        &mut self,
+        kind: SubjectKind,
+        ids: &[i64],
+        rows: Vec<E::Model>,
+    ) -> Result<Changes, DbErr>
+    where
+        E: sea_orm::EntityTrait,
+        E::Model: PartialEq + Clone + FromQueryResult + Send + Sync,
+    {
+        let resolved: Vec<i64> = rows.iter().filter_map(key_of).collect();
+        let absent: HashSet<i64> = ids
+            .iter()
+            .filter(|id| self.gone.contains(id))
+            .copied()
+            .collect();
+        let changes = tables::sync::<E, C>(self.db, self.import, ids, rows, &absent).await?;
+        for id in resolved {
+            self.unresolved.remove(&id);
+            self.gone.remove(&id);
+        }
+        self.gone.extend(&changes.removed);
+        if !changes.removed.is_empty() {
+            self.doomed.push((kind, changes.removed.clone()));
+        }
+        Ok(changes)
+    }
+
+    /// Writes the rows of a kind table of events, removing the others at once: nothing
+    /// refers to them but their event.
+    async fn sync_rows<E>(&mut self, ids: &[i64], rows: Vec<E::Model>) -> Result<(), DbErr>
+    where
+        E: sea_orm::EntityTrait,
+        E::Model: PartialEq + Clone + FromQueryResult + Send + Sync,
+    {
+        let changes =
+            tables::sync::<E, C>(self.db, self.import, ids, rows, &HashSet::new()).await?;
+        let (table, _) = tables::columns::<E>();
+        tables::delete(self.db, table, "event_id", &changes.removed).await
+    }
+
+    /// Enqueues what the changes of a batch touch: the rows that refer to removed
+    /// records, and those that waited for created ones.
+    async fn follow(
+        &mut self,
+        kind: SubjectKind,
+        ids: &[i64],
+        changes: &Changes,
+    ) -> Result<(), DbErr> {
+        self.forget_waits(ids).await?;
+        if !changes.removed.is_empty() {
+            for (referred, table, column, referrer, key) in REFERRERS {
+                if *referred == kind {
+                    for id in self
+                        .keys_where(table, key, column, &changes.removed)
+                        .await?
+                    {
+                        self.enqueue(*referrer, id);
+                    }
+                }
+            }
+            for id in self
+                .keys_where("citations", "id", "record_id", &changes.removed)
+                .await?
+            {
+                self.enqueue(SubjectKind::Citation, id);
+            }
+        }
+        if !changes.created.is_empty() {
+            for waiting in self.waiting_for(&changes.created).await? {
+                self.enqueue(waiting.subject_kind, waiting.subject_id);
+            }
+        }
+        self.record_waits().await
+    }
+
+    /// Drops what the subjects of a batch waited for; their new waits follow.
+    async fn forget_waits(&self, ids: &[i64]) -> Result<(), DbErr> {
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let mut sql = Sql::new(self.db.get_database_backend());
+            sql.push("DELETE FROM unresolved WHERE subject_id")
+                .in_ids(chunk);
+            self.db.execute_raw(sql.build()).await?;
+        }
+        Ok(())
+    }
+
+    /// The subjects waiting for any of `created`.
+    async fn waiting_for(&self, created: &[i64]) -> Result<Vec<unresolved::Model>, DbErr> {
+        use sea_orm::{EntityTrait, QueryFilter};
+        let mut waiting = Vec::new();
+        for chunk in created.chunks(ROWS_PER_STATEMENT) {
+            waiting.extend(
+                unresolved::Entity::find()
+                    .filter(crate::db::sql::one_of(
+                        unresolved::Column::MissingId,
+                        chunk,
+                        self.db.get_database_backend(),
+                    ))
+                    .all(self.db)
+                    .await?,
+            );
+        }
+        Ok(waiting)
+    }
+
+    /// Writes the waits noted since the last batch.
+    async fn record_waits(&mut self) -> Result<(), DbErr> {
+        use sea_orm::sea_query::OnConflict;
+        use sea_orm::{EntityTrait, Set};
+        let rows: Vec<unresolved::ActiveModel> = std::mem::take(&mut self.waits)
+            .into_iter()
+            .flat_map(|(subject, (kind, missing))| {
+                missing
+                    .into_iter()
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .map(move |missing| unresolved::ActiveModel {
+                        subject_id: Set(subject),
+                        missing_id: Set(missing),
+                        subject_kind: Set(kind),
+                    })
+            })
+            .collect();
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            unresolved::Entity::insert_many(chunk.to_vec())
+                .on_conflict(OnConflict::new().do_nothing().to_owned())
+                .exec_without_returning(self.db)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the removed rows, dependents first, and returns what did not resolve.
+    async fn finish(mut self) -> Result<Vec<Unresolved>, DbErr> {
+        self.doomed.sort_by_key(|(kind, _)| std::cmp::Reverse(*kind));
+        for (kind, ids) in std::mem::take(&mut self.doomed) {
+            let (table, key) = table_of(kind);
+            let ids: Vec<i64> = ids
+                .into_iter()
+                .filter(|id| self.gone.contains(id))
+                .collect();
+            tables::delete(self.db, table, key, &ids).await?;
+        }
+        Ok(self.unresolved.into_values().collect())
+    }
+}
+
+/// Places in an order that writes each parent of the batch before its children, so
+/// that every row's reference holds when it is written (they go in several statements).
+fn parents_first(rows: Vec<place::Model>) -> Vec<place::Model> {
+    let mut waiting: Vec<place::Model> = rows;
+    let batch: HashSet<i64> = waiting.iter().map(|row| row.id).collect();
+    let mut written: HashSet<i64> = HashSet::with_capacity(batch.len());
+    let mut ordered = Vec::with_capacity(waiting.len());
+    while !waiting.is_empty() {
+        let (ready, rest): (Vec<_>, Vec<_>) = waiting.into_iter().partition(|row| {
+            row.parent_id
+                .is_none_or(|parent| written.contains(&parent) || !batch.contains(&parent))
+        });
+        if ready.is_empty() {
+            // Cycles were broken before; nothing is left waiting on itself.
+            ordered.extend(rest);
+            break;
+        }
+        written.extend(ready.iter().map(|row| row.id));
+        ordered.extend(ready);
+        waiting = rest;
+    }
+    ordered
+}
+
+/// The rows of resolved events, by table.
+#[derive(Default)]
+struct EventRows {
+    events: Vec<event::Model>,
+    meetings: Vec<meeting::Model>,
+    statements: Vec<statement::Model>,
+    military: Vec<military_event::Model>,
+    search: Vec<Document>,
+}
+
+/// An event's rows, from one event's merged facts.
+struct OneEvent {
+    event: event::Model,
+    meeting: Option<meeting::Model>,
+    statement: Option<statement::Model>,
+    military: Option<military_event::Model>,
+    search: Document,
+}
+
+impl EventRows {
+    fn push(&mut self, event: OneEvent) {
+        self.events.push(event.event);
+        self.meetings.extend(event.meeting);
+        self.statements.extend(event.statement);
+        self.military.extend(event.military);
+        self.search.push(event.search);
+    }
+}
+
+/// The rows of event `id`, or what it lacks.
+fn event_rows(id: i64, f: EventFacts) -> Result<OneEvent, String> {
+    let kind = required(f.event_kind, "kind")?;
+    let title = required(f.title, "title")?;
+    let time = required(f.time, "time")?;
+    let certainty = required(f.certainty, "certainty")?;
+    let mut event = OneEvent {
+        event: event::Model {
+            id,
+            slug: f.slug,
+            kind,
+            title,
+            summary: f.summary,
+            occurred_at: time.at,
+            occurred_until: time.until,
+            time_precision: time.precision,
+            time_text: time.text,
+            time_inferred: time.inferred,
+            time_note: time.note,
+            place_id: f.place,
+            certainty,
+            cameo_code: f.cameo_code,
+        },
+        meeting: None,
+        statement: None,
+        military: None,
+        search: Document::new(id, "event", "", []),
+    };
+    let mut body: Vec<Option<String>> = vec![event.event.summary.clone()];
+    match kind {
+        EventKind::Meeting => {
+            event.meeting = Some(meeting::Model {
+                event_id: id,
+                format: required(f.format, "format")?,
+                status: required(f.status, "status")?,
+                expected_duration_minutes: f.expected_duration_minutes,
+                open_to_press: f.open_to_press,
+            });
+        }
+        EventKind::Statement => {
+            let text = required(f.text, "text")?;
+            body.push(Some(text.clone()));
+            event.statement = Some(statement::Model {
+                event_id: id,
+                speaker_id: required(f.speaker, "speaker")?,
+                kind: required(f.statement_kind, "statementKind")?,
+                text,
+                channel: required(f.channel, "channel")?,
+                channel_name: f.channel_name,
+                outlet_id: f.outlet,
+                occurred_at: time.at,
+            });
+        }
+        EventKind::MilitaryEvent => {
+            body.push(f.weapons.clone());
+            body.push(f.effects.clone());
+            event.military = Some(military_event::Model {
+                event_id: id,
+                kind: required(f.military_kind, "militaryKind")?,
+                weapons: f.weapons,
+                effects: f.effects,
+                casualties: f.casualties,
+            });
+        }
+    }
+    event.search = Document::new(
+        id,
+        "event",
+        &event.event.title,
+        body.iter().map(Option::as_deref),
+    );
+    Ok(event)
+}
+
+/// The row of proposal `id`, or what it lacks.
+fn proposal_row(id: i64, f: ProposalFacts) -> Result<proposal::Model, String> {
+    let time = f.time;
+    Ok(proposal::Model {
+        id,
+        slug: f.slug,
+        kind: required(f.kind, "kind")?,
+        title: required(f.title, "title")?,
+        summary: f.summary,
+        status: required(f.status, "status")?,
+        proposed_at: time.as_ref().map(|t| t.at),
+        time_precision: time.as_ref().map(|t| t.precision),
+        time_text: time.as_ref().and_then(|t| t.text.clone()),
+        time_inferred: time.as_ref().is_some_and(|t| t.inferred),
+        time_note: time.and_then(|t| t.note),
+    })
+}
+
+/// `value`, or the reason a record without it does not resolve.
+fn required<T>(value: Option<T>, field: &str) -> Result<T, String> {
+    value.ok_or_else(|| format!("no live claim gives its `{field}`"))
+}
+
+/// Merges one subject's claims, best-ranked first: each key takes the first value
+/// stated, except a reference (a key of `F::REFERENCES`) to a record not in `found`,
+/// which is passed over and noted missing.
+fn merge<F: Facts>(
+    subject: i64,
+    claims: &[Said],
+    found: &HashSet<i64>,
+) -> Result<Merged<F>, DbErr> {
+    let mut merged = Map::new();
+    let mut missing = Vec::new();
+    for claim in claims {
+        for (key, value) in &claim.facts {
+            if merged.contains_key(key) {
+                continue;
+            }
+            let is_reference = F::REFERENCES.iter().any(|(reference, _)| reference == key);
+            if is_reference
+                && let Some(id) = value.as_i64()
+                && !found.contains(&id)
+            {
+                missing.push(id);
+                continue;
+            }
+            merged.insert(key.clone(), value.clone());
+        }
+    }
+    let facts = serde_json::from_value(Value::Object(merged)).map_err(|e| {
+        DbErr::Custom(format!(
+            "claims about {subject} do not merge into facts: {e}"
+        ))
+    })?;
+    Ok(Merged { facts, missing })
+}
+
+/// One claim's facts as `F`.
+fn facts_of<F: Facts>(facts: &Map<String, Value>) -> Result<F, DbErr> {
+    serde_json::from_value(Value::Object(facts.clone()))
+        .map_err(|e| DbErr::Custom(format!("a claim does not hold {:?} facts: {e}", F::KIND)))
+}
+
+/// The key of a row: its first column's value.
+fn key_of<M: sea_orm::ModelTrait>(row: &M) -> Option<i64> {
+    tables::key_of(row)
+}
+
+/// The `id` column of every row of `statement`.
+async fn ids_of<C: ConnectionTrait>(db: &C, statement: Statement) -> Result<Vec<i64>, DbErr> {
+    let rows = db.query_all_raw(statement).await?;
+    rows.iter()
+        .map(|row| row.try_get::<i64>("", "id"))
+        .collect()
+}

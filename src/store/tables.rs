@@ -1,0 +1,279 @@
+//! The resolved tables and their histories: writing a batch of resolved rows so that the
+//! version each replaces or removes is kept, and reading a table as of an import.
+//!
+//! A row's current version stands in its table with `known_from`, the import that wrote
+//! it; a version it replaced stands in `<table>_history` with the import that replaced
+//! it as `known_to`. Rows are keyed by their first column.
+
+use std::collections::{HashMap, HashSet};
+
+use sea_orm::sea_query::Value;
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    ModelTrait, QueryFilter,
+};
+
+use super::claims::ROWS_PER_STATEMENT;
+use crate::db::entities::*;
+use crate::db::sql::{Sql, one_of};
+
+/// What writing a batch did, by key.
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// Rows that did not exist before.
+    pub created: Vec<i64>,
+    /// Rows whose values changed.
+    pub changed: Vec<i64>,
+    /// Rows that no longer exist.
+    pub removed: Vec<i64>,
+}
+
+impl Changes {
+    /// Whether anything was written.
+    pub fn is_empty(&self) -> bool {
+        self.created.is_empty() && self.changed.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// The name of `E`'s table and of each of its columns.
+pub fn columns<E: EntityTrait>() -> (&'static str, Vec<&'static str>) {
+    let names = E::Column::iter().map(|column| column.as_str()).collect();
+    (E::default().table_name(), names)
+}
+
+/// The key of a row: its first column's value.
+pub fn key_of<M: ModelTrait>(row: &M) -> Option<i64> {
+    let key = <M::Entity as EntityTrait>::Column::iter().next()?;
+    match row.get(key) {
+        Value::BigInt(Some(id)) => Some(id),
+        _ => None,
+    }
+}
+
+/// Makes the rows of `E` with these `keys` be `rows` (each keyed by one of `keys`),
+/// writing by import `import` and keeping every version that is replaced or removed in
+/// the history. Rows equal to the current ones are not touched. A key without a row is
+/// removed: its current version goes to the history and the key is returned in
+/// `removed`, for the caller to [`delete`] once nothing refers to it. Keys in `absent`
+/// count as removed already (their history is kept): a row given for one is written.
+pub async fn sync<E, C>(
+    db: &C,
+    import: i64,
+    keys: &[i64],
+    rows: Vec<E::Model>,
+    absent: &HashSet<i64>,
+) -> Result<Changes, DbErr>
+where
+    E: EntityTrait,
+    E::Model: PartialEq + Clone + FromQueryResult + Send + Sync,
+    C: ConnectionTrait,
+{
+    let Some(key) = E::Column::iter().next() else {
+        return Ok(Changes::default());
+    };
+    let mut current: HashMap<i64, E::Model> = HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        for row in E::find()
+            .filter(one_of(key, chunk, db.get_database_backend()))
+            .all(db)
+            .await?
+        {
+            if let Some(id) = key_of(&row)
+                && !absent.contains(&id)
+            {
+                current.insert(id, row);
+            }
+        }
+    }
+    let mut changes = Changes::default();
+    let mut written = Vec::new();
+    let mut kept: HashSet<i64> = HashSet::with_capacity(rows.len());
+    for row in rows {
+        let Some(id) = key_of(&row) else { continue };
+        kept.insert(id);
+        match current.get(&id) {
+            Some(old) if *old == row => {}
+            Some(_) => {
+                changes.changed.push(id);
+                written.push(row);
+            }
+            None => {
+                changes.created.push(id);
+                written.push(row);
+            }
+        }
+    }
+    changes.removed = current
+        .keys()
+        .filter(|id| !kept.contains(id))
+        .copied()
+        .collect();
+    changes.removed.sort_unstable();
+    let (table, names) = columns::<E>();
+    let replaced: Vec<i64> = changes
+        .changed
+        .iter()
+        .chain(&changes.removed)
+        .copied()
+        .collect();
+    keep_in_history(db, import, table, key.as_str(), &names, &replaced).await?;
+    upsert(db, import, table, key.as_str(), &names, &written).await?;
+    Ok(changes)
+}
+
+/// Copies the current versions of the rows with these keys into the history, as
+/// replaced by import `import`.
+async fn keep_in_history<C: ConnectionTrait>(
+    db: &C,
+    import: i64,
+    table: &str,
+    key: &str,
+    names: &[&str],
+    keys: &[i64],
+) -> Result<(), DbErr> {
+    let columns = names.join(", ");
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new(db.get_database_backend());
+        sql.push(&format!(
+            "INSERT INTO {table}_history ({columns}, known_from, known_to) \
+             SELECT {columns}, known_from, "
+        ))
+        .bind(import)
+        .push(&format!(" FROM {table} WHERE {key}"))
+        .in_ids(chunk);
+        db.execute_raw(sql.build()).await?;
+    }
+    Ok(())
+}
+
+/// Deletes the rows of `table` whose `key` is one of `keys`.
+pub async fn delete<C: ConnectionTrait>(
+    db: &C,
+    table: &str,
+    key: &str,
+    keys: &[i64],
+) -> Result<(), DbErr> {
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new(db.get_database_backend());
+        sql.push(&format!("DELETE FROM {table} WHERE {key}"))
+            .in_ids(chunk);
+        db.execute_raw(sql.build()).await?;
+    }
+    Ok(())
+}
+
+/// Inserts `rows`, or updates the rows with their keys, as written by import `import`.
+async fn upsert<M: ModelTrait, C: ConnectionTrait>(
+    db: &C,
+    import: i64,
+    table: &str,
+    key: &str,
+    names: &[&str],
+    rows: &[M],
+) -> Result<(), DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let backend = db.get_database_backend();
+    let columns = names.join(", ");
+    let updates: Vec<String> = names
+        .iter()
+        .skip(1)
+        .chain(std::iter::once(&"known_from"))
+        .map(|name| format!("{name} = excluded.{name}"))
+        .collect();
+    let conflict = format!(" ON CONFLICT ({key}) DO UPDATE SET {}", updates.join(", "));
+    let per_statement = match backend {
+        // One JSON array per statement: PostgreSQL parses one short statement and casts
+        // each field to its column's type, instead of binding thousands of values.
+        DbBackend::Postgres => ROWS_PER_STATEMENT * 5,
+        _ => ROWS_PER_STATEMENT,
+    };
+    for chunk in rows.chunks(per_statement) {
+        let mut sql = Sql::new(backend);
+        sql.push(&format!("INSERT INTO {table} ({columns}, known_from) "));
+        match backend {
+            DbBackend::Postgres => {
+                let json: Vec<serde_json::Value> = chunk
+                    .iter()
+                    .map(|row| row_json(row, names, import))
+                    .collect();
+                sql.push(&format!(
+                    "SELECT {columns}, known_from FROM json_populate_recordset(NULL::{table}, "
+                ))
+                .bind(serde_json::Value::Array(json).to_string())
+                .push("::json)");
+            }
+            _ => {
+                sql.push("VALUES ");
+                for (i, row) in chunk.iter().enumerate() {
+                    sql.push(if i == 0 { "(" } else { ", (" });
+                    for column in <M::Entity as EntityTrait>::Column::iter() {
+                        sql.bind(row.get(column)).push(", ");
+                    }
+                    sql.bind(import).push(")");
+                }
+            }
+        }
+        sql.push(&conflict);
+        db.execute_raw(sql.build()).await?;
+    }
+    Ok(())
+}
+
+/// A row as a JSON object of its columns, with `known_from`.
+fn row_json<M: ModelTrait>(row: &M, names: &[&str], import: i64) -> serde_json::Value {
+    let mut object = serde_json::Map::with_capacity(names.len() + 1);
+    for (column, name) in <M::Entity as EntityTrait>::Column::iter().zip(names) {
+        object.insert((*name).to_owned(), json_value(row.get(column)));
+    }
+    object.insert("known_from".to_owned(), import.into());
+    serde_json::Value::Object(object)
+}
+
+/// A bound value as JSON, in the text PostgreSQL casts to the column's type.
+fn json_value(value: Value) -> serde_json::Value {
+    use serde_json::Value as Json;
+    match value {
+        Value::Bool(v) => v.map_or(Json::Null, Json::from),
+        Value::Int(v) => v.map_or(Json::Null, Json::from),
+        Value::BigInt(v) => v.map_or(Json::Null, Json::from),
+        Value::Double(v) => v.map_or(Json::Null, Json::from),
+        Value::String(v) => v.map_or(Json::Null, Json::from),
+        Value::ChronoDateTimeUtc(v) => v.map_or(Json::Null, |time| Json::from(time.to_rfc3339())),
+        other => unreachable_column_type(&other),
+    }
+}
+
+/// The resolved tables hold only booleans, integers, doubles, text and times.
+fn unreachable_column_type(value: &Value) -> serde_json::Value {
+    tracing::error!(
+        ?value,
+        "a resolved table has a column of a type rows are not written with"
+    );
+    serde_json::Value::Null
+}
+
+/// The resolved tables, with their key columns: what a read as of an import reads from
+/// each table and its history.
+pub fn resolved_tables() -> Vec<(&'static str, Vec<&'static str>)> {
+    vec![
+        columns::<source::Entity>(),
+        columns::<actor::Entity>(),
+        columns::<actor_alias::Entity>(),
+        columns::<affiliation::Entity>(),
+        columns::<place::Entity>(),
+        columns::<event::Entity>(),
+        columns::<meeting::Entity>(),
+        columns::<statement::Entity>(),
+        columns::<military_event::Entity>(),
+        columns::<event_participant::Entity>(),
+        columns::<event_relation::Entity>(),
+        columns::<event_proposal::Entity>(),
+        columns::<proposal::Entity>(),
+        columns::<proposal_party::Entity>(),
+        columns::<provision::Entity>(),
+        columns::<position::Entity>(),
+        columns::<citation::Entity>(),
+    ]
+}
