@@ -10,6 +10,15 @@
 use sea_orm::sea_query::{BinOper, Expr, ExprTrait, PgFunc};
 use sea_orm::{ColumnTrait, DbBackend, Statement, Value};
 
+/// Rows per INSERT of bound values: well under the bind-parameter limits of SQLite and
+/// PostgreSQL.
+pub const ROWS_PER_STATEMENT: usize = 1000;
+/// Ids per statement that reads or writes rows by id: they are bound as one value
+/// ([`Sql::in_ids`]), so only the size of a statement bounds them.
+pub const IDS_PER_STATEMENT: usize = 10_000;
+/// Rows per INSERT that takes them as one JSON value (PostgreSQL).
+pub const JSON_ROWS_PER_STATEMENT: usize = 5000;
+
 /// SQL text with its bound values.
 pub struct Sql {
     backend: DbBackend,

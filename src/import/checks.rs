@@ -5,16 +5,14 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
-};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
 
 use super::error::Rejection;
 use super::plan::{Declared, Plan, RefKind};
 use crate::db::entities::*;
+use crate::db::sql::IDS_PER_STATEMENT;
 use crate::db::sql::{Sql, one_of};
 use crate::domain::{EventKind, SubjectKind};
-use crate::store::claims::ROWS_PER_STATEMENT;
 
 /// Every problem of `plan` that the store shows. `skip` holds ids declared by documents
 /// of this run that were refused: references to them are not reported again.
@@ -94,18 +92,22 @@ async fn missing_references<C: ConnectionTrait>(
         ids.sort_unstable();
         ids.dedup();
         let existing = match kind {
-            RefKind::Actor => existing::<actor::Entity>(db, actor::Column::Id, &ids, None).await?,
-            RefKind::Place => existing::<place::Entity>(db, place::Column::Id, &ids, None).await?,
-            RefKind::Event => existing::<event::Entity>(db, event::Column::Id, &ids, None).await?,
-            RefKind::Statement => {
-                let statements = event::Column::Kind.eq(EventKind::Statement);
-                existing::<event::Entity>(db, event::Column::Id, &ids, Some(statements)).await?
-            }
+            RefKind::Actor => existing::<actor::Entity>(db, actor::Column::Id, &ids).await?,
+            RefKind::Place => existing::<place::Entity>(db, place::Column::Id, &ids).await?,
+            RefKind::Event => existing::<event::Entity>(db, event::Column::Id, &ids).await?,
+            // By id alone, then the kind: with a condition on the kind, the planner may
+            // walk the (kind, time) index instead.
+            RefKind::Statement => event_kinds(db, &ids)
+                .await?
+                .into_iter()
+                .filter(|(_, kind)| *kind == EventKind::Statement)
+                .map(|(id, _)| id)
+                .collect(),
             RefKind::Proposal => {
-                existing::<proposal::Entity>(db, proposal::Column::Id, &ids, None).await?
+                existing::<proposal::Entity>(db, proposal::Column::Id, &ids).await?
             }
             RefKind::Provision => {
-                existing::<provision::Entity>(db, provision::Column::Id, &ids, None).await?
+                existing::<provision::Entity>(db, provision::Column::Id, &ids).await?
             }
         };
         found.insert(kind, existing.into_iter().collect());
@@ -126,24 +128,40 @@ async fn missing_references<C: ConnectionTrait>(
         .collect())
 }
 
-/// The ids among `ids` of rows of `E` (meeting `condition`, if any).
+/// The ids among `ids` of rows of `E`.
 async fn existing<E: EntityTrait>(
     db: &impl ConnectionTrait,
     id: E::Column,
     ids: &[i64],
-    condition: Option<sea_orm::sea_query::SimpleExpr>,
 ) -> Result<Vec<i64>, DbErr> {
     let mut found = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-        let mut query =
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        let query =
             E::find()
                 .select_only()
                 .column(id)
                 .filter(one_of(id, chunk, db.get_database_backend()));
-        if let Some(condition) = &condition {
-            query = query.filter(condition.clone());
-        }
         found.extend(query.into_tuple::<i64>().all(db).await?);
+    }
+    Ok(found)
+}
+
+/// The kind of each event among `ids`.
+async fn event_kinds(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<(i64, EventKind)>, DbErr> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        let rows: Vec<(i64, EventKind)> = event::Entity::find()
+            .select_only()
+            .column(event::Column::Id)
+            .column(event::Column::Kind)
+            .filter(one_of(event::Column::Id, chunk, db.get_database_backend()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows);
     }
     Ok(found)
 }
@@ -163,34 +181,23 @@ async fn known_declarations<C: ConnectionTrait>(db: &C, plan: &Plan) -> Result<K
     for (kind, ids) in by_kind {
         match kind {
             SubjectKind::Event => {
-                for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-                    let rows: Vec<(i64, EventKind)> = event::Entity::find()
-                        .select_only()
-                        .column(event::Column::Id)
-                        .column(event::Column::Kind)
-                        .filter(one_of(event::Column::Id, chunk, db.get_database_backend()))
-                        .into_tuple()
-                        .all(db)
-                        .await?;
-                    kinds.extend(rows.into_iter().map(|(id, kind)| (id, Some(kind))));
-                }
+                let rows = event_kinds(db, &ids).await?;
+                kinds.extend(rows.into_iter().map(|(id, kind)| (id, Some(kind))));
             }
             SubjectKind::Actor => {
-                let found = existing::<actor::Entity>(db, actor::Column::Id, &ids, None).await?;
+                let found = existing::<actor::Entity>(db, actor::Column::Id, &ids).await?;
                 kinds.extend(found.into_iter().map(|id| (id, None)));
             }
             SubjectKind::Place => {
-                let found = existing::<place::Entity>(db, place::Column::Id, &ids, None).await?;
+                let found = existing::<place::Entity>(db, place::Column::Id, &ids).await?;
                 kinds.extend(found.into_iter().map(|id| (id, None)));
             }
             SubjectKind::Proposal => {
-                let found =
-                    existing::<proposal::Entity>(db, proposal::Column::Id, &ids, None).await?;
+                let found = existing::<proposal::Entity>(db, proposal::Column::Id, &ids).await?;
                 kinds.extend(found.into_iter().map(|id| (id, None)));
             }
             _ => {
-                let found =
-                    existing::<provision::Entity>(db, provision::Column::Id, &ids, None).await?;
+                let found = existing::<provision::Entity>(db, provision::Column::Id, &ids).await?;
                 kinds.extend(found.into_iter().map(|id| (id, None)));
             }
         }

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::claims::{self, Claim};
 use super::imports;
-use super::resolve::{Unresolved, resolve};
+use super::resolve::{Recorded, Unresolved, resolve};
 use super::tables;
 use crate::db::entities::{claim, import, source};
 use crate::domain::{ImportKind, SubjectKind};
@@ -110,7 +110,6 @@ pub async fn apply<C: ConnectionTrait>(db: &C, account: Account) -> Result<Appli
     tables::sync::<source::Entity, C>(db, id, &[source_id], vec![row.clone()], &HashSet::new())
         .await?;
     claims::retract(db, source_id, id, Some(&retracted_ids)).await?;
-    claims::record(db, source_id, id, &added).await?;
     imports::record(
         db,
         import::Model {
@@ -126,7 +125,19 @@ pub async fn apply<C: ConnectionTrait>(db: &C, account: Account) -> Result<Appli
         },
     )
     .await?;
-    let unresolved = resolve(db, id, subjects).await?;
+    let first = added
+        .iter()
+        .map(|claim| claim.subject)
+        .filter(|subject| !live.contains_key(subject))
+        .collect();
+    let recorded = Recorded {
+        source: source_id,
+        claims: &added,
+        first,
+    };
+    let unresolved = resolve(db, id, subjects, Some(recorded)).await?;
+    // Written after resolution, which read them from memory.
+    claims::record(db, source_id, id, &added).await?;
     Ok(Applied {
         import: Some(id),
         added: counts.0,
@@ -166,13 +177,10 @@ pub async fn retract<C: ConnectionTrait>(db: &C, slug: &str) -> Result<Option<Ap
         },
     )
     .await?;
-    let unresolved = resolve(
-        db,
-        id,
-        live.iter()
-            .map(|claim| (claim.subject_kind, claim.subject_id)),
-    )
-    .await?;
+    let subjects = live
+        .iter()
+        .map(|claim| (claim.subject_kind, claim.subject_id));
+    let unresolved = resolve(db, id, subjects, None).await?;
     // The source goes last: its citations, resolved away above, referred to it.
     let changes =
         tables::sync::<source::Entity, C>(db, id, &[row.id], Vec::new(), &HashSet::new()).await?;

@@ -9,16 +9,17 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveEnum, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::db::entities::claim;
-use crate::db::sql::{Sql, one_of};
+use crate::db::sql::{IDS_PER_STATEMENT, ROWS_PER_STATEMENT, Sql, one_of};
 use crate::domain::*;
-
-/// Rows per INSERT: well under the bind-parameter limits of SQLite and PostgreSQL.
-pub const ROWS_PER_STATEMENT: usize = 1000;
+use sea_orm::sea_query::ArrayType;
 
 /// The facts one kind of subject has. `KIND` names the kind; `REFERENCES` the keys whose
 /// values are ids of other records that must exist for the value to count.
@@ -26,6 +27,8 @@ pub trait Facts: Serialize + DeserializeOwned {
     const KIND: SubjectKind;
     /// Keys of optional references to other records, and the kind each refers to.
     const REFERENCES: &'static [(&'static str, SubjectKind)] = &[];
+    /// Keys of the records a link joins, and their kinds: it exists only while they do.
+    const LINKS: &'static [(&'static str, SubjectKind)] = &[];
 }
 
 /// One thing a document says: its subject and the facts it states, as stored.
@@ -98,6 +101,7 @@ pub struct AliasFacts {
 
 impl Facts for AliasFacts {
     const KIND: SubjectKind = SubjectKind::Alias;
+    const LINKS: &'static [(&'static str, SubjectKind)] = &[("actor", SubjectKind::Actor)];
 }
 
 /// A tie from one actor to another.
@@ -113,6 +117,8 @@ pub struct AffiliationFacts {
 
 impl Facts for AffiliationFacts {
     const KIND: SubjectKind = SubjectKind::Affiliation;
+    const LINKS: &'static [(&'static str, SubjectKind)] =
+        &[("actor", SubjectKind::Actor), ("of", SubjectKind::Actor)];
 }
 
 /// What a source says of a place.
@@ -229,6 +235,8 @@ pub struct ParticipantFacts {
 
 impl Facts for ParticipantFacts {
     const KIND: SubjectKind = SubjectKind::Participant;
+    const LINKS: &'static [(&'static str, SubjectKind)] =
+        &[("event", SubjectKind::Event), ("actor", SubjectKind::Actor)];
 }
 
 /// That one event stands to another.
@@ -242,6 +250,10 @@ pub struct RelationFacts {
 
 impl Facts for RelationFacts {
     const KIND: SubjectKind = SubjectKind::EventRelation;
+    const LINKS: &'static [(&'static str, SubjectKind)] = &[
+        ("event", SubjectKind::Event),
+        ("related", SubjectKind::Event),
+    ];
 }
 
 /// That an event stands to a proposal.
@@ -255,6 +267,10 @@ pub struct EventProposalFacts {
 
 impl Facts for EventProposalFacts {
     const KIND: SubjectKind = SubjectKind::EventProposal;
+    const LINKS: &'static [(&'static str, SubjectKind)] = &[
+        ("event", SubjectKind::Event),
+        ("proposal", SubjectKind::Proposal),
+    ];
 }
 
 /// That an actor is a party to a proposal, in a role.
@@ -268,6 +284,10 @@ pub struct PartyFacts {
 
 impl Facts for PartyFacts {
     const KIND: SubjectKind = SubjectKind::ProposalParty;
+    const LINKS: &'static [(&'static str, SubjectKind)] = &[
+        ("proposal", SubjectKind::Proposal),
+        ("actor", SubjectKind::Actor),
+    ];
 }
 
 /// What a source says of one of a proposal's provisions.
@@ -286,6 +306,7 @@ pub struct ProvisionFacts {
 
 impl Facts for ProvisionFacts {
     const KIND: SubjectKind = SubjectKind::Provision;
+    const LINKS: &'static [(&'static str, SubjectKind)] = &[("proposal", SubjectKind::Proposal)];
 }
 
 /// That an actor takes a stance on a proposal or one of its provisions.
@@ -306,6 +327,11 @@ pub struct PositionFacts {
 impl Facts for PositionFacts {
     const KIND: SubjectKind = SubjectKind::Position;
     const REFERENCES: &'static [(&'static str, SubjectKind)] = &[("statement", SubjectKind::Event)];
+    const LINKS: &'static [(&'static str, SubjectKind)] = &[
+        ("proposal", SubjectKind::Proposal),
+        ("actor", SubjectKind::Actor),
+        ("provision", SubjectKind::Provision),
+    ];
 }
 
 /// That the source's words support a record: the W3C Web Annotation selectors of the
@@ -369,7 +395,7 @@ pub async fn live_of_subjects<C: ConnectionTrait>(
     subjects: &[i64],
 ) -> Result<Vec<claim::Model>, DbErr> {
     let mut claims = Vec::new();
-    for chunk in subjects.chunks(ROWS_PER_STATEMENT) {
+    for chunk in subjects.chunks(IDS_PER_STATEMENT) {
         claims.extend(
             claim::Entity::find()
                 .filter(one_of(
@@ -411,6 +437,34 @@ pub async fn record<C: ConnectionTrait>(
     import: i64,
     claims: &[Claim],
 ) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        // The columns as three arrays beside the two values every row shares: no value
+        // is null, and arrays travel in binary, with nothing to parse.
+        for chunk in claims.chunks(IDS_PER_STATEMENT) {
+            let array =
+                |ty, values: Vec<sea_orm::Value>| sea_orm::Value::Array(ty, Some(Box::new(values)));
+            let subjects = chunk.iter().map(|c| c.subject.into()).collect();
+            let kinds = chunk.iter().map(|c| c.kind.to_value().into()).collect();
+            let values = chunk.iter().map(|c| c.value.clone().into()).collect();
+            let mut sql = Sql::new(DbBackend::Postgres);
+            sql.push(
+                "INSERT INTO claims (subject_id, source_id, recorded_by, subject_kind, value) \
+                 SELECT subject_id, ",
+            )
+            .bind(source)
+            .push(", ")
+            .bind(import)
+            .push(", subject_kind, value FROM unnest(")
+            .bind(array(ArrayType::BigInt, subjects))
+            .push("::BIGINT[], ")
+            .bind(array(ArrayType::String, kinds))
+            .push("::TEXT[], ")
+            .bind(array(ArrayType::String, values))
+            .push("::TEXT[]) AS t(subject_id, subject_kind, value) ON CONFLICT DO NOTHING");
+            db.execute_raw(sql.build()).await?;
+        }
+        return Ok(());
+    }
     for chunk in claims.chunks(ROWS_PER_STATEMENT) {
         let rows = chunk.iter().map(|claim| claim::ActiveModel {
             subject_id: Set(claim.subject),
@@ -454,7 +508,7 @@ pub async fn retract<C: ConnectionTrait>(
             db.execute_raw(statement(None)).await?;
         }
         Some(subjects) => {
-            for chunk in subjects.chunks(ROWS_PER_STATEMENT) {
+            for chunk in subjects.chunks(IDS_PER_STATEMENT) {
                 db.execute_raw(statement(Some(chunk))).await?;
             }
         }

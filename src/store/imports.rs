@@ -24,16 +24,32 @@ impl Keyed for import::Model {
     }
 }
 
-/// Serializes imports: one writer at a time decides what each claim resolves to. On
-/// PostgreSQL a transaction-scoped advisory lock; on SQLite a first write, which takes
-/// the database's write lock for the transaction (a read first could find the database
-/// changed under it when it comes to write).
+/// Begins an import's work in the caller's transaction: one writer at a time decides
+/// what each claim resolves to. On PostgreSQL a transaction-scoped advisory lock; on
+/// SQLite a first write, which takes the database's write lock for the transaction (a
+/// read first could find the database changed under it when it comes to write).
+///
+/// On PostgreSQL the transaction also plans its statements by key, in one process. A
+/// long import outgrows the planner's statistics, which come only after it: without
+/// them the planner took a table of half a million rows for a small one, and scanned it
+/// whole, or handed a lookup of a thousand keys to parallel workers, whose start cost
+/// 35 ms a batch. Every statement of an import reads by key.
 pub async fn lock<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
-    let sql = match db.get_database_backend() {
-        DbBackend::Postgres => "SELECT pg_advisory_xact_lock(7003365475)",
-        _ => "DELETE FROM imports WHERE id < 0",
-    };
-    db.execute_unprepared(sql).await.map(drop)
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.execute_unprepared("SET LOCAL enable_seqscan = off")
+                .await?;
+            db.execute_unprepared("SET LOCAL max_parallel_workers_per_gather = 0")
+                .await?;
+            db.execute_unprepared("SELECT pg_advisory_xact_lock(7003365475)")
+                .await
+                .map(drop)
+        }
+        _ => db
+            .execute_unprepared("DELETE FROM imports WHERE id < 0")
+            .await
+            .map(drop),
+    }
 }
 
 /// The id and time of the next import: after every recorded one, even when the clock

@@ -26,7 +26,7 @@ use super::claims::{self, *};
 use super::search::{self, Document};
 use super::tables::{self, Changes};
 use crate::db::entities::*;
-use crate::db::sql::Sql;
+use crate::db::sql::{IDS_PER_STATEMENT, ROWS_PER_STATEMENT, Sql};
 use crate::domain::*;
 
 /// How a source ranks when sources disagree: the most recently published wins; a source
@@ -78,23 +78,53 @@ pub struct Unresolved {
     pub reason: String,
 }
 
-/// Resolves `subjects` (and whatever their changes touch) by import `import`. Returns
-/// the subjects with live claims that did not resolve.
+/// The claims an import records, which resolution reads before they are written: the
+/// store then reads only the other live claims about their subjects, and a subject
+/// that has none and that the source did not state before has no row yet to compare.
+pub struct Recorded<'a> {
+    pub source: i64,
+    pub claims: &'a [Claim],
+    /// The subjects the source states for the first time.
+    pub first: HashSet<i64>,
+}
+
+/// Resolves `subjects` (and whatever their changes touch) by import `import`, with the
+/// claims it records that are not written yet. Returns the subjects with live claims
+/// that did not resolve.
 pub async fn resolve<C: ConnectionTrait>(
     db: &C,
     import: i64,
     subjects: impl IntoIterator<Item = (SubjectKind, i64)>,
+    recorded: Option<Recorded<'_>>,
 ) -> Result<Vec<Unresolved>, DbErr> {
+    let (recorded_by, memory, first) = match recorded {
+        Some(recorded) => (
+            recorded.source,
+            recorded
+                .claims
+                .iter()
+                .map(|claim| (claim.subject, claim.value.as_str()))
+                .collect(),
+            recorded.first,
+        ),
+        None => (0, HashMap::new(), HashSet::new()),
+    };
     let mut resolver = Resolver {
         db,
         import,
+        recorded_by,
+        memory,
+        first,
+        fresh: HashSet::new(),
         pending: BTreeMap::new(),
         ranks: HashMap::new(),
         unresolved: BTreeMap::new(),
         doomed: Vec::new(),
         gone: HashSet::new(),
         waits: BTreeMap::new(),
+        waiting: true,
     };
+    resolver.waiting = resolver.any_waiting().await?;
     for (kind, subject) in subjects {
         resolver.enqueue(kind, subject);
     }
@@ -293,15 +323,24 @@ pub fn cited_kind(record: CitedRecord) -> SubjectKind {
     }
 }
 
-/// A subject's resolved facts, with the referenced records found missing on the way.
+/// A subject's resolved facts, with the referenced records found missing on the way
+/// (to be resolved again when they appear), and the ends of a link that are missing.
 struct Merged<F> {
     facts: F,
     missing: Vec<i64>,
+    absent: Vec<i64>,
 }
 
 struct Resolver<'a, C> {
     db: &'a C,
     import: i64,
+    /// The source of the claims not written yet, and those claims by subject.
+    recorded_by: i64,
+    memory: HashMap<i64, &'a str>,
+    /// Subjects whose claims not written yet are their source's first about them.
+    first: HashSet<i64>,
+    /// Subjects with no live claim before this import: no row of theirs exists.
+    fresh: HashSet<i64>,
     /// Subjects to resolve, by kind, taken lowest kind first.
     pending: BTreeMap<SubjectKind, BTreeSet<i64>>,
     ranks: HashMap<i64, Rank>,
@@ -314,6 +353,9 @@ struct Resolver<'a, C> {
     gone: HashSet<i64>,
     /// What each subject of the current batch refers to that is missing.
     waits: BTreeMap<i64, (SubjectKind, Vec<i64>)>,
+    /// Whether `unresolved` may hold rows: when it held none as resolution began and
+    /// none were written since, nothing waits and nothing need be looked up there.
+    waiting: bool,
 }
 
 impl<C: ConnectionTrait> Resolver<'_, C> {
@@ -323,10 +365,23 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
 
     /// The live claims about `ids`, by subject, best-ranked first.
     async fn said(&mut self, ids: &[i64]) -> Result<HashMap<i64, Vec<Said>>, DbErr> {
-        let rows = claims::live_of_subjects(self.db, ids).await?;
-        let unranked: Vec<i64> = rows
+        let stored = claims::live_of_subjects(self.db, ids).await?;
+        let mut claims: Vec<(i64, i64, &str)> = stored
             .iter()
-            .map(|row| row.source_id)
+            .map(|row| (row.subject_id, row.source_id, row.value.as_str()))
+            .collect();
+        let stated: HashSet<i64> = stored.iter().map(|row| row.subject_id).collect();
+        for id in ids {
+            if let Some(value) = self.memory.get(id) {
+                claims.push((*id, self.recorded_by, value));
+                if self.first.contains(id) && !stated.contains(id) {
+                    self.fresh.insert(*id);
+                }
+            }
+        }
+        let unranked: Vec<i64> = claims
+            .iter()
+            .map(|(_, source, _)| *source)
             .filter(|source| !self.ranks.contains_key(source))
             .collect::<BTreeSet<_>>()
             .into_iter()
@@ -335,20 +390,19 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
             self.ranks.extend(ranks(self.db, &unranked).await?);
         }
         let mut said: HashMap<i64, Vec<Said>> = HashMap::with_capacity(ids.len());
-        for row in rows {
-            let Ok(Value::Object(facts)) = serde_json::from_str(&row.value) else {
+        for (subject, source, value) in claims {
+            let Ok(Value::Object(facts)) = serde_json::from_str(value) else {
                 return Err(DbErr::Custom(format!(
-                    "claim of source {} about {} is not a JSON object",
-                    row.source_id, row.subject_id
+                    "claim of source {source} about {subject} is not a JSON object"
                 )));
             };
-            let rank = self.ranks.get(&row.source_id).copied().unwrap_or(Rank {
+            let rank = self.ranks.get(&source).copied().unwrap_or(Rank {
                 published: None,
                 first_import: i64::MAX,
-                source: row.source_id,
+                source,
             });
-            said.entry(row.subject_id).or_default().push(Said {
-                source: row.source_id,
+            said.entry(subject).or_default().push(Said {
+                source,
                 rank,
                 facts,
             });
@@ -378,7 +432,7 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
         ids: &[i64],
     ) -> Result<Vec<i64>, DbErr> {
         let mut found = Vec::new();
-        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
             let mut sql = Sql::new(self.db.get_database_backend());
             sql.push(&format!("SELECT {key} AS id FROM {table} WHERE {column}"))
                 .in_ids(chunk);
@@ -387,25 +441,22 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
         Ok(found)
     }
 
-    /// Which referenced records exist: every id the claims name under `references`
-    /// (keys and the kind each refers to), and the `links` of each subject.
-    async fn lookup(
+    /// Which referenced records exist: every id the claims name under the keys of
+    /// `F::REFERENCES` and `F::LINKS`, and those of `extra`.
+    async fn lookup<F: Facts>(
         &self,
         said: &HashMap<i64, Vec<Said>>,
-        references: &[(&str, SubjectKind)],
-        links: &[(SubjectKind, i64)],
+        extra: &[(SubjectKind, i64)],
     ) -> Result<HashSet<i64>, DbErr> {
         let mut wanted: BTreeMap<SubjectKind, BTreeSet<i64>> = BTreeMap::new();
-        for claims in said.values() {
-            for claim in claims {
-                for (key, kind) in references {
-                    if let Some(id) = claim.facts.get(*key).and_then(Value::as_i64) {
-                        wanted.entry(*kind).or_default().insert(id);
-                    }
+        for claim in said.values().flatten() {
+            for (key, kind) in F::REFERENCES.iter().chain(F::LINKS) {
+                if let Some(id) = claim.facts.get(*key).and_then(Value::as_i64) {
+                    wanted.entry(*kind).or_default().insert(id);
                 }
             }
         }
-        for (kind, id) in links {
+        for (kind, id) in extra {
             wanted.entry(*kind).or_default().insert(*id);
         }
         let mut found = HashSet::new();
@@ -434,134 +485,78 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
             }
             SubjectKind::Place => self.places(ids).await,
             SubjectKind::Alias => {
-                self.links::<AliasFacts, actor_alias::Entity>(
-                    kind,
-                    ids,
-                    |f| vec![(SubjectKind::Actor, f.actor)],
-                    |id, f| actor_alias::Model {
+                self.links::<AliasFacts, actor_alias::Entity>(kind, ids, |id, f| {
+                    actor_alias::Model {
                         id,
                         actor_id: f.actor,
                         alias: f.alias,
-                    },
-                )
+                    }
+                })
                 .await
             }
             SubjectKind::Affiliation => {
-                self.links::<AffiliationFacts, affiliation::Entity>(
-                    kind,
-                    ids,
-                    |f| vec![(SubjectKind::Actor, f.actor), (SubjectKind::Actor, f.of)],
-                    |id, f| affiliation::Model {
+                self.links::<AffiliationFacts, affiliation::Entity>(kind, ids, |id, f| {
+                    affiliation::Model {
                         id,
                         actor_id: f.actor,
                         target_actor_id: f.of,
                         kind: f.kind,
                         role: f.role,
-                    },
-                )
+                    }
+                })
                 .await
             }
             SubjectKind::Event => self.events(ids).await,
             SubjectKind::Proposal => self.proposals(ids).await,
             SubjectKind::Participant => self.participants(ids).await,
             SubjectKind::EventRelation => {
-                self.links::<RelationFacts, event_relation::Entity>(
-                    kind,
-                    ids,
-                    |f| {
-                        vec![
-                            (SubjectKind::Event, f.event),
-                            (SubjectKind::Event, f.related),
-                        ]
-                    },
-                    |id, f| event_relation::Model {
+                self.links::<RelationFacts, event_relation::Entity>(kind, ids, |id, f| {
+                    event_relation::Model {
                         id,
                         event_id: f.event,
                         related_event_id: f.related,
                         kind: f.kind,
-                    },
-                )
+                    }
+                })
                 .await
             }
             SubjectKind::EventProposal => {
-                self.links::<EventProposalFacts, event_proposal::Entity>(
-                    kind,
-                    ids,
-                    |f| {
-                        vec![
-                            (SubjectKind::Event, f.event),
-                            (SubjectKind::Proposal, f.proposal),
-                        ]
-                    },
-                    |id, f| event_proposal::Model {
+                self.links::<EventProposalFacts, event_proposal::Entity>(kind, ids, |id, f| {
+                    event_proposal::Model {
                         id,
                         event_id: f.event,
                         proposal_id: f.proposal,
                         kind: f.kind,
-                    },
-                )
+                    }
+                })
                 .await
             }
             SubjectKind::ProposalParty => {
-                self.links::<PartyFacts, proposal_party::Entity>(
-                    kind,
-                    ids,
-                    |f| {
-                        vec![
-                            (SubjectKind::Proposal, f.proposal),
-                            (SubjectKind::Actor, f.actor),
-                        ]
-                    },
-                    |id, f| proposal_party::Model {
+                self.links::<PartyFacts, proposal_party::Entity>(kind, ids, |id, f| {
+                    proposal_party::Model {
                         id,
                         proposal_id: f.proposal,
                         actor_id: f.actor,
                         role: f.role,
-                    },
-                )
+                    }
+                })
                 .await
             }
             SubjectKind::Provision => self.provisions(ids).await,
             SubjectKind::Position => {
-                self.links::<PositionFacts, position::Entity>(
-                    kind,
-                    ids,
-                    |f| {
-                        let mut ends = vec![
-                            (SubjectKind::Proposal, f.proposal),
-                            (SubjectKind::Actor, f.actor),
-                        ];
-                        ends.extend(f.provision.map(|p| (SubjectKind::Provision, p)));
-                        ends
-                    },
-                    |id, f| position::Model {
-                        id,
-                        actor_id: f.actor,
-                        proposal_id: f.proposal,
-                        provision_id: f.provision,
-                        stance: f.stance,
-                        statement_id: f.statement,
-                        summary: f.summary,
-                    },
-                )
+                self.links::<PositionFacts, position::Entity>(kind, ids, |id, f| position::Model {
+                    id,
+                    actor_id: f.actor,
+                    proposal_id: f.proposal,
+                    provision_id: f.provision,
+                    stance: f.stance,
+                    statement_id: f.statement,
+                    summary: f.summary,
+                })
                 .await
             }
             SubjectKind::Citation => self.citations(ids).await,
         }
-    }
-
-    /// The merged facts of each subject of `ids` that has live claims, with references
-    /// checked against `found`.
-    fn merge_all<F: Facts>(
-        &self,
-        said: &HashMap<i64, Vec<Said>>,
-        found: &HashSet<i64>,
-    ) -> Result<BTreeMap<i64, Merged<F>>, DbErr> {
-        let mut merged = BTreeMap::new();
-        for (id, claims) in said {
-            merged.insert(*id, merge::<F>(*id, claims, found)?);
-        }
-        Ok(merged)
     }
 
     /// Resolves records of kind `kind` with no references to records of their own kind:
@@ -577,10 +572,9 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
         E::Model: PartialEq + Clone + FromQueryResult + Send + Sync,
     {
         let said = self.said(&ids).await?;
-        let found = self.lookup(&said, F::REFERENCES, &[]).await?;
-        let merged = self.merge_all::<F>(&said, &found)?;
+        let found = self.lookup::<F>(&said, &[]).await?;
         let mut rows = Vec::new();
-        for (id, Merged { facts, missing }) in merged {
+        for (id, Merged { facts, missing, .. }) in merge_all::<F>(said, &found)? {
             self.wait(kind, id, missing);
             match row(id, facts) {
                 Ok(row) => rows.push(row),
@@ -591,12 +585,11 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
         self.follow(kind, &ids, &changes).await
     }
 
-    /// Resolves links of kind `kind`: each exists while its `ends` exist.
+    /// Resolves links of kind `kind`: each exists while the records of `F::LINKS` do.
     async fn links<F: Facts, E>(
         &mut self,
         kind: SubjectKind,
         ids: Vec<i64>,
-        ends: impl Fn(&F) -> Vec<(SubjectKind, i64)>,
         row: impl Fn(i64, F) -> E::Model,
     ) -> Result<(), DbErr>
     where
@@ -604,25 +597,13 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
         E::Model: PartialEq + Clone + FromQueryResult + Send + Sync,
     {
         let said = self.said(&ids).await?;
-        let mut all_ends = Vec::new();
-        for claims in said.values() {
-            if let Some(first) = claims.first() {
-                all_ends.extend(ends(&facts_of::<F>(&first.facts)?));
-            }
-        }
-        let found = self.lookup(&said, F::REFERENCES, &all_ends).await?;
-        let merged = self.merge_all::<F>(&said, &found)?;
+        let found = self.lookup::<F>(&said, &[]).await?;
         let mut rows = Vec::new();
-        for (id, Merged { facts, mut missing }) in merged {
-            let absent: Vec<i64> = ends(&facts)
-                .into_iter()
-                .map(|(_, end)| end)
-                .filter(|end| !found.contains(end))
-                .collect();
-            missing.extend(&absent);
-            self.wait(kind, id, missing);
-            if absent.is_empty() {
-                rows.push(row(id, facts));
+        for (id, merged) in merge_all::<F>(said, &found)? {
+            let linked = merged.absent.is_empty();
+            self.wait(kind, id, merged.missing);
+            if linked {
+                rows.push(row(id, merged.facts));
             } else {
                 self.not_resolved(kind, id, "a record it links is missing".to_owned());
             }
@@ -637,19 +618,17 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
         let said = self.said(&ids).await?;
         // Whether a place of this batch exists does not depend on its parent (which is
         // optional), so the batch's places count as parents once their own fields hold.
-        let mut found = self.lookup(&said, PlaceFacts::REFERENCES, &[]).await?;
-        for id in said.keys() {
-            found.remove(id);
-        }
+        let mut found = self.lookup::<PlaceFacts>(&said, &[]).await?;
         for (id, claims) in &said {
-            let merged = merge::<PlaceFacts>(*id, claims, &HashSet::new())?;
-            if merged.facts.name.is_some() && merged.facts.kind.is_some() {
+            let states = |key| claims.iter().any(|claim| claim.facts.contains_key(key));
+            if states("name") && states("kind") {
                 found.insert(*id);
+            } else {
+                found.remove(id);
             }
         }
-        let merged = self.merge_all::<PlaceFacts>(&said, &found)?;
         let mut rows: Vec<place::Model> = Vec::new();
-        for (id, Merged { facts, missing }) in merged {
+        for (id, Merged { facts, missing, .. }) in merge_all::<PlaceFacts>(said, &found)? {
             self.wait(kind, id, missing);
             let row = (|| {
                 Ok::<_, String>(place::Model {
@@ -722,10 +701,9 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
     async fn events(&mut self, ids: Vec<i64>) -> Result<(), DbErr> {
         let kind = SubjectKind::Event;
         let said = self.said(&ids).await?;
-        let found = self.lookup(&said, EventFacts::REFERENCES, &[]).await?;
-        let merged = self.merge_all::<EventFacts>(&said, &found)?;
+        let found = self.lookup::<EventFacts>(&said, &[]).await?;
         let mut rows = EventRows::default();
-        for (id, Merged { facts, missing }) in merged {
+        for (id, Merged { facts, missing, .. }) in merge_all::<EventFacts>(said, &found)? {
             self.wait(kind, id, missing);
             match event_rows(id, facts) {
                 Ok(event) => rows.push(event),
@@ -755,11 +733,10 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
     async fn proposals(&mut self, ids: Vec<i64>) -> Result<(), DbErr> {
         let kind = SubjectKind::Proposal;
         let said = self.said(&ids).await?;
-        let merged = self.merge_all::<ProposalFacts>(&said, &HashSet::new())?;
         let provisions = self.provision_texts(&ids).await?;
         let mut rows = Vec::new();
         let mut documents = Vec::new();
-        for (id, Merged { facts, .. }) in merged {
+        for (id, Merged { facts, .. }) in merge_all::<ProposalFacts>(said, &HashSet::new())? {
             match proposal_row(id, facts) {
                 Ok(row) => {
                     let texts = provisions.get(&id).into_iter().flatten();
@@ -788,7 +765,7 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
             text: String,
         }
         let mut texts: HashMap<i64, Vec<String>> = HashMap::new();
-        for chunk in proposals.chunks(ROWS_PER_STATEMENT) {
+        for chunk in proposals.chunks(IDS_PER_STATEMENT) {
             let mut sql = Sql::new(self.db.get_database_backend());
             sql.push("SELECT proposal_id, text FROM provisions WHERE proposal_id")
                 .in_ids(chunk)
@@ -811,24 +788,16 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
         }
         let kind = SubjectKind::Participant;
         let said = self.said(&ids).await?;
-        let mut ends = Vec::new();
-        for claims in said.values() {
-            if let Some(first) = claims.first() {
-                let facts = facts_of::<ParticipantFacts>(&first.facts)?;
-                ends.push((SubjectKind::Event, facts.event));
-                ends.push((SubjectKind::Actor, facts.actor));
-            }
-        }
-        let found = self.lookup(&said, &[], &ends).await?;
-        let events: Vec<i64> = ends
-            .iter()
-            .filter(|(kind, _)| *kind == SubjectKind::Event)
-            .map(|(_, id)| *id)
+        let found = self.lookup::<ParticipantFacts>(&said, &[]).await?;
+        let events: Vec<i64> = said
+            .values()
+            .flatten()
+            .filter_map(|claim| claim.facts.get("event").and_then(Value::as_i64))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
         let mut times = HashMap::new();
-        for chunk in events.chunks(ROWS_PER_STATEMENT) {
+        for chunk in events.chunks(IDS_PER_STATEMENT) {
             let mut sql = Sql::new(self.db.get_database_backend());
             sql.push("SELECT id, occurred_at FROM events WHERE id")
                 .in_ids(chunk);
@@ -836,15 +805,15 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
                 times.insert(row.id, row.occurred_at);
             }
         }
-        let merged = self.merge_all::<ParticipantFacts>(&said, &found)?;
         let mut rows = Vec::new();
-        for (id, Merged { facts, .. }) in merged {
-            let absent: Vec<i64> = [facts.event, facts.actor]
-                .into_iter()
-                .filter(|end| !found.contains(end))
-                .collect();
+        for (id, merged) in merge_all::<ParticipantFacts>(said, &found)? {
+            let Merged {
+                facts,
+                missing,
+                absent,
+            } = merged;
             let time = times.get(&facts.event).copied();
-            self.wait(kind, id, absent.clone());
+            self.wait(kind, id, missing);
             match time {
                 Some(occurred_at) if absent.is_empty() => rows.push(event_participant::Model {
                     id,
@@ -867,12 +836,11 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
     async fn provisions(&mut self, ids: Vec<i64>) -> Result<(), DbErr> {
         let kind = SubjectKind::Provision;
         let first = self.said(&ids).await?;
-        let mut proposals: BTreeSet<i64> = BTreeSet::new();
-        for claims in first.values() {
-            if let Some(claim) = claims.first() {
-                proposals.insert(facts_of::<ProvisionFacts>(&claim.facts)?.proposal);
-            }
-        }
+        let proposals: BTreeSet<i64> = first
+            .values()
+            .flatten()
+            .filter_map(|claim| claim.facts.get("proposal").and_then(Value::as_i64))
+            .collect();
         let stored: Vec<i64> = {
             let proposals: Vec<i64> = proposals.iter().copied().collect();
             self.keys_where("provisions", "id", "proposal_id", &proposals)
@@ -882,16 +850,24 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
         all.extend(stored);
         let all: Vec<i64> = all.into_iter().collect();
         let said = self.said(&all).await?;
-        let ends: Vec<(SubjectKind, i64)> = proposals
-            .iter()
-            .map(|p| (SubjectKind::Proposal, *p))
-            .collect();
-        let found = self.lookup(&said, &[], &ends).await?;
-        let merged = self.merge_all::<ProvisionFacts>(&said, &found)?;
+        let found = self.lookup::<ProvisionFacts>(&said, &[]).await?;
         // Each provision's place: the lowest-ranked source that lists it, and where.
+        let places: HashMap<i64, (Rank, i32, i64)> = said
+            .iter()
+            .filter_map(|(id, claims)| {
+                let place = claims
+                    .iter()
+                    .filter_map(|claim| {
+                        let listed = claim.facts.get("listed").and_then(Value::as_i64)?;
+                        Some((claim.rank, i32::try_from(listed).unwrap_or(i32::MAX), *id))
+                    })
+                    .min()?;
+                Some((*id, place))
+            })
+            .collect();
         let mut listed: Vec<(i64, (Rank, i32, i64))> = Vec::new();
         let mut facts_by_id = HashMap::new();
-        for (id, Merged { facts, .. }) in merged {
+        for (id, Merged { facts, .. }) in merge_all::<ProvisionFacts>(said, &found)? {
             if !found.contains(&facts.proposal) {
                 self.wait(kind, id, vec![facts.proposal]);
                 self.not_resolved(kind, id, "its proposal is missing".to_owned());
@@ -906,17 +882,8 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
                 self.not_resolved(kind, id, format!("no live claim gives its `{field}`"));
                 continue;
             }
-            let place = said
-                .get(&id)
-                .into_iter()
-                .flatten()
-                .filter_map(|claim| {
-                    let listed = claim.facts.get("listed").and_then(Value::as_i64)?;
-                    Some((claim.rank, i32::try_from(listed).unwrap_or(i32::MAX), id))
-                })
-                .min();
-            if let Some(place) = place {
-                listed.push((facts.proposal, place));
+            if let Some(place) = places.get(&id) {
+                listed.push((facts.proposal, *place));
                 facts_by_id.insert(id, facts);
             }
         }
@@ -954,27 +921,30 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
         let kind = SubjectKind::Citation;
         let said = self.said(&ids).await?;
         let mut ends = Vec::new();
-        for claims in said.values() {
-            if let Some(first) = claims.first() {
-                let facts = facts_of::<CitationFacts>(&first.facts)?;
-                ends.push((cited_kind(facts.record_kind), facts.record));
+        for claim in said.values().flatten() {
+            let kind = claim.facts.get("recordKind").cloned();
+            let record = claim.facts.get("record").and_then(Value::as_i64);
+            if let (Some(Ok(kind)), Some(record)) = (kind.map(serde_json::from_value), record) {
+                ends.push((cited_kind(kind), record));
             }
         }
-        let found = self.lookup(&said, &[], &ends).await?;
+        let found = self.lookup::<CitationFacts>(&said, &ends).await?;
         let mut rows = Vec::new();
-        for (id, claims) in &said {
-            let Some(claim) = claims.first() else {
+        for (id, claims) in said {
+            // A citation belongs to one source: its id names it.
+            let Some(claim) = claims.into_iter().next() else {
                 continue;
             };
-            let facts = facts_of::<CitationFacts>(&claim.facts)?;
+            let source = claim.source;
+            let facts = facts_of::<CitationFacts>(claim.facts)?;
             if !found.contains(&facts.record) {
-                self.wait(kind, *id, vec![facts.record]);
-                self.not_resolved(kind, *id, "the record it cites is missing".to_owned());
+                self.wait(kind, id, vec![facts.record]);
+                self.not_resolved(kind, id, "the record it cites is missing".to_owned());
                 continue;
             }
             rows.push(citation::Model {
-                id: *id,
-                source_id: claim.source,
+                id,
+                source_id: source,
                 record_kind: facts.record_kind,
                 record_id: facts.record,
                 excerpt: facts.excerpt,
@@ -1026,7 +996,7 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
         let resolved: Vec<i64> = rows.iter().filter_map(key_of).collect();
         let absent: HashSet<i64> = ids
             .iter()
-            .filter(|id| self.gone.contains(id))
+            .filter(|id| self.gone.contains(id) || self.fresh.contains(id))
             .copied()
             .collect();
         let changes = tables::sync::<E, C>(self.db, self.import, ids, rows, &absent).await?;
@@ -1081,7 +1051,7 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
                 self.enqueue(SubjectKind::Citation, id);
             }
         }
-        if !changes.created.is_empty() {
+        if self.waiting && !changes.created.is_empty() {
             for waiting in self.waiting_for(&changes.created).await? {
                 self.enqueue(waiting.subject_kind, waiting.subject_id);
             }
@@ -1089,9 +1059,24 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
         self.record_waits().await
     }
 
-    /// Drops what the subjects of a batch waited for; their new waits follow.
+    /// Whether any subject waits for a record.
+    async fn any_waiting(&self) -> Result<bool, DbErr> {
+        use sea_orm::EntityTrait;
+        Ok(unresolved::Entity::find().one(self.db).await?.is_some())
+    }
+
+    /// Drops what the subjects of a batch waited for; their new waits follow. A fresh
+    /// subject waited for nothing.
     async fn forget_waits(&self, ids: &[i64]) -> Result<(), DbErr> {
-        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        if !self.waiting {
+            return Ok(());
+        }
+        let ids: Vec<i64> = ids
+            .iter()
+            .filter(|id| !self.fresh.contains(id))
+            .copied()
+            .collect();
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
             let mut sql = Sql::new(self.db.get_database_backend());
             sql.push("DELETE FROM unresolved WHERE subject_id")
                 .in_ids(chunk);
@@ -1104,7 +1089,7 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
     async fn waiting_for(&self, created: &[i64]) -> Result<Vec<unresolved::Model>, DbErr> {
         use sea_orm::{EntityTrait, QueryFilter};
         let mut waiting = Vec::new();
-        for chunk in created.chunks(ROWS_PER_STATEMENT) {
+        for chunk in created.chunks(IDS_PER_STATEMENT) {
             waiting.extend(
                 unresolved::Entity::find()
                     .filter(crate::db::sql::one_of(
@@ -1137,6 +1122,7 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
                     })
             })
             .collect();
+        self.waiting |= !rows.is_empty();
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             unresolved::Entity::insert_many(chunk.to_vec())
                 .on_conflict(OnConflict::new().do_nothing().to_owned())
@@ -1148,7 +1134,8 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
 
     /// Deletes the removed rows, dependents first, and returns what did not resolve.
     async fn finish(mut self) -> Result<Vec<Unresolved>, DbErr> {
-        self.doomed.sort_by_key(|(kind, _)| std::cmp::Reverse(*kind));
+        self.doomed
+            .sort_by_key(|(kind, _)| std::cmp::Reverse(*kind));
         for (kind, ids) in std::mem::take(&mut self.doomed) {
             let (table, key) = table_of(kind);
             let ids: Vec<i64> = ids
@@ -1311,22 +1298,44 @@ fn required<T>(value: Option<T>, field: &str) -> Result<T, String> {
     value.ok_or_else(|| format!("no live claim gives its `{field}`"))
 }
 
+/// The merged facts of each subject's claims, with references checked against `found`.
+fn merge_all<F: Facts>(
+    said: HashMap<i64, Vec<Said>>,
+    found: &HashSet<i64>,
+) -> Result<BTreeMap<i64, Merged<F>>, DbErr> {
+    let mut merged = BTreeMap::new();
+    for (id, claims) in said {
+        merged.insert(id, merge::<F>(id, claims, found)?);
+    }
+    Ok(merged)
+}
+
 /// Merges one subject's claims, best-ranked first: each key takes the first value
 /// stated, except a reference (a key of `F::REFERENCES`) to a record not in `found`,
-/// which is passed over and noted missing.
+/// which is passed over and noted missing. The ends of a link (`F::LINKS`) not in
+/// `found` are noted absent, and missing.
 fn merge<F: Facts>(
     subject: i64,
-    claims: &[Said],
+    claims: Vec<Said>,
     found: &HashSet<i64>,
 ) -> Result<Merged<F>, DbErr> {
-    let mut merged = Map::new();
+    let mut claims = claims.into_iter();
+    let mut merged = claims.next().map(|claim| claim.facts).unwrap_or_default();
     let mut missing = Vec::new();
+    for (key, _) in F::REFERENCES {
+        if let Some(id) = merged.get(*key).and_then(Value::as_i64)
+            && !found.contains(&id)
+        {
+            merged.remove(*key);
+            missing.push(id);
+        }
+    }
     for claim in claims {
-        for (key, value) in &claim.facts {
-            if merged.contains_key(key) {
+        for (key, value) in claim.facts {
+            if merged.contains_key(&key) {
                 continue;
             }
-            let is_reference = F::REFERENCES.iter().any(|(reference, _)| reference == key);
+            let is_reference = F::REFERENCES.iter().any(|(reference, _)| *reference == key);
             if is_reference
                 && let Some(id) = value.as_i64()
                 && !found.contains(&id)
@@ -1334,20 +1343,30 @@ fn merge<F: Facts>(
                 missing.push(id);
                 continue;
             }
-            merged.insert(key.clone(), value.clone());
+            merged.insert(key, value);
         }
     }
-    let facts = serde_json::from_value(Value::Object(merged)).map_err(|e| {
+    let absent: Vec<i64> = F::LINKS
+        .iter()
+        .filter_map(|(key, _)| merged.get(*key).and_then(Value::as_i64))
+        .filter(|end| !found.contains(end))
+        .collect();
+    missing.extend(&absent);
+    let facts = facts_of::<F>(merged).map_err(|e| {
         DbErr::Custom(format!(
             "claims about {subject} do not merge into facts: {e}"
         ))
     })?;
-    Ok(Merged { facts, missing })
+    Ok(Merged {
+        facts,
+        missing,
+        absent,
+    })
 }
 
 /// One claim's facts as `F`.
-fn facts_of<F: Facts>(facts: &Map<String, Value>) -> Result<F, DbErr> {
-    serde_json::from_value(Value::Object(facts.clone()))
+fn facts_of<F: Facts>(facts: Map<String, Value>) -> Result<F, DbErr> {
+    serde_json::from_value(Value::Object(facts))
         .map_err(|e| DbErr::Custom(format!("a claim does not hold {:?} facts: {e}", F::KIND)))
 }
 

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult};
 
-use super::claims::ROWS_PER_STATEMENT;
+use crate::db::sql::{IDS_PER_STATEMENT, JSON_ROWS_PER_STATEMENT, ROWS_PER_STATEMENT};
 
 use super::page::{Count, Cursor, Keyed, Page, PageOf, SortKey};
 use super::rows::rows;
@@ -146,7 +146,7 @@ pub async fn sync<C: ConnectionTrait>(
     let backend = db.get_database_backend();
     let id = id_column(backend);
     let mut current: HashMap<i64, Stored> = HashMap::new();
-    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
         let mut sql = Sql::new(backend);
         sql.push(&format!(
             "SELECT {id} AS record_id, record_kind, title, body FROM search_documents WHERE {id}"
@@ -174,7 +174,7 @@ pub async fn sync<C: ConnectionTrait>(
         .copied()
         .filter(|record| rewritten.contains(record) || !given.contains(record))
         .collect();
-    for chunk in replaced.chunks(ROWS_PER_STATEMENT) {
+    for chunk in replaced.chunks(IDS_PER_STATEMENT) {
         let mut sql = Sql::new(backend);
         sql.push(&format!(
             "INSERT INTO search_history (record_id, record_kind, title, body, known_from, known_to) \
@@ -190,11 +190,27 @@ pub async fn sync<C: ConnectionTrait>(
             .in_ids(chunk);
         db.execute_raw(delete.build()).await?;
     }
+    if backend == DbBackend::Postgres {
+        for chunk in written.chunks(JSON_ROWS_PER_STATEMENT) {
+            let mut rows = super::tables::JsonRows::default();
+            for document in chunk {
+                rows.row();
+                rows.field("record_id", &document.record_id);
+                rows.field("record_kind", &document.record_kind);
+                rows.field("title", &document.title);
+                rows.field("body", &document.body);
+                rows.field("known_from", &import);
+            }
+            let columns = ["record_id", "record_kind", "title", "body", "known_from"];
+            super::tables::insert_json(db, "search_documents", &columns, rows, "").await?;
+        }
+        return Ok(());
+    }
     for chunk in written.chunks(ROWS_PER_STATEMENT / 4) {
         let mut insert = Sql::new(backend);
-        insert.push(&format!(
-            "INSERT INTO search_documents ({id}, record_kind, title, body, known_from) VALUES "
-        ));
+        insert.push(
+            "INSERT INTO search_documents (rowid, record_kind, title, body, known_from) VALUES ",
+        );
         for (i, document) in chunk.iter().enumerate() {
             insert.push(if i == 0 { "(" } else { ", (" });
             insert

@@ -13,8 +13,8 @@ use sea_orm::{
     ModelTrait, QueryFilter,
 };
 
-use super::claims::ROWS_PER_STATEMENT;
 use crate::db::entities::*;
+use crate::db::sql::{IDS_PER_STATEMENT, JSON_ROWS_PER_STATEMENT, ROWS_PER_STATEMENT};
 use crate::db::sql::{Sql, one_of};
 
 /// What writing a batch did, by key.
@@ -55,7 +55,8 @@ pub fn key_of<M: ModelTrait>(row: &M) -> Option<i64> {
 /// the history. Rows equal to the current ones are not touched. A key without a row is
 /// removed: its current version goes to the history and the key is returned in
 /// `removed`, for the caller to [`delete`] once nothing refers to it. Keys in `absent`
-/// count as removed already (their history is kept): a row given for one is written.
+/// are not looked up: they have no row, or one already removed whose history is kept,
+/// and a row given for one is written.
 pub async fn sync<E, C>(
     db: &C,
     import: i64,
@@ -72,15 +73,18 @@ where
         return Ok(Changes::default());
     };
     let mut current: HashMap<i64, E::Model> = HashMap::with_capacity(keys.len());
-    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+    let stored: Vec<i64> = keys
+        .iter()
+        .filter(|key| !absent.contains(key))
+        .copied()
+        .collect();
+    for chunk in stored.chunks(IDS_PER_STATEMENT) {
         for row in E::find()
             .filter(one_of(key, chunk, db.get_database_backend()))
             .all(db)
             .await?
         {
-            if let Some(id) = key_of(&row)
-                && !absent.contains(&id)
-            {
+            if let Some(id) = key_of(&row) {
                 current.insert(id, row);
             }
         }
@@ -132,7 +136,7 @@ async fn keep_in_history<C: ConnectionTrait>(
     keys: &[i64],
 ) -> Result<(), DbErr> {
     let columns = names.join(", ");
-    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+    for chunk in keys.chunks(IDS_PER_STATEMENT) {
         let mut sql = Sql::new(db.get_database_backend());
         sql.push(&format!(
             "INSERT INTO {table}_history ({columns}, known_from, known_to) \
@@ -153,7 +157,7 @@ pub async fn delete<C: ConnectionTrait>(
     key: &str,
     keys: &[i64],
 ) -> Result<(), DbErr> {
-    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+    for chunk in keys.chunks(IDS_PER_STATEMENT) {
         let mut sql = Sql::new(db.get_database_backend());
         sql.push(&format!("DELETE FROM {table} WHERE {key}"))
             .in_ids(chunk);
@@ -184,28 +188,32 @@ async fn upsert<M: ModelTrait, C: ConnectionTrait>(
         .collect();
     let conflict = format!(" ON CONFLICT ({key}) DO UPDATE SET {}", updates.join(", "));
     let per_statement = match backend {
-        // One JSON array per statement: PostgreSQL parses one short statement and casts
-        // each field to its column's type, instead of binding thousands of values.
-        DbBackend::Postgres => ROWS_PER_STATEMENT * 5,
+        DbBackend::Postgres => JSON_ROWS_PER_STATEMENT,
         _ => ROWS_PER_STATEMENT,
     };
     for chunk in rows.chunks(per_statement) {
-        let mut sql = Sql::new(backend);
-        sql.push(&format!("INSERT INTO {table} ({columns}, known_from) "));
         match backend {
+            // One JSON value per statement: PostgreSQL parses one short statement and
+            // casts each field to its column's type, instead of binding thousands of
+            // values.
             DbBackend::Postgres => {
-                let json: Vec<serde_json::Value> = chunk
-                    .iter()
-                    .map(|row| row_json(row, names, import))
-                    .collect();
-                sql.push(&format!(
-                    "SELECT {columns}, known_from FROM json_populate_recordset(NULL::{table}, "
-                ))
-                .bind(serde_json::Value::Array(json).to_string())
-                .push("::json)");
+                let mut json = JsonRows::default();
+                for row in chunk {
+                    json.row();
+                    for (column, name) in <M::Entity as EntityTrait>::Column::iter().zip(names) {
+                        json.value(name, row.get(column));
+                    }
+                    json.field("known_from", &import);
+                }
+                let mut all = names.to_vec();
+                all.push("known_from");
+                insert_json(db, table, &all, json, &conflict).await?;
             }
             _ => {
-                sql.push("VALUES ");
+                let mut sql = Sql::new(backend);
+                sql.push(&format!(
+                    "INSERT INTO {table} ({columns}, known_from) VALUES "
+                ));
                 for (i, row) in chunk.iter().enumerate() {
                     sql.push(if i == 0 { "(" } else { ", (" });
                     for column in <M::Entity as EntityTrait>::Column::iter() {
@@ -213,45 +221,91 @@ async fn upsert<M: ModelTrait, C: ConnectionTrait>(
                     }
                     sql.bind(import).push(")");
                 }
+                sql.push(&conflict);
+                db.execute_raw(sql.build()).await?;
             }
         }
-        sql.push(&conflict);
-        db.execute_raw(sql.build()).await?;
     }
     Ok(())
 }
 
-/// A row as a JSON object of its columns, with `known_from`.
-fn row_json<M: ModelTrait>(row: &M, names: &[&str], import: i64) -> serde_json::Value {
-    let mut object = serde_json::Map::with_capacity(names.len() + 1);
-    for (column, name) in <M::Entity as EntityTrait>::Column::iter().zip(names) {
-        object.insert((*name).to_owned(), json_value(row.get(column)));
-    }
-    object.insert("known_from".to_owned(), import.into());
-    serde_json::Value::Object(object)
+/// Inserts `rows` into `columns` of `table` on PostgreSQL, with `conflict` (an ON
+/// CONFLICT clause, or nothing) after: one statement with one bound value, in which the
+/// server casts each field to its column's type.
+pub async fn insert_json<C: ConnectionTrait>(
+    db: &C,
+    table: &str,
+    columns: &[&str],
+    rows: JsonRows,
+    conflict: &str,
+) -> Result<(), DbErr> {
+    let columns = columns.join(", ");
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(&format!(
+        "INSERT INTO {table} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{table}, "
+    ))
+    .bind(rows.finish())
+    .push("::json)")
+    .push(conflict);
+    db.execute_raw(sql.build()).await.map(drop)
 }
 
-/// A bound value as JSON, in the text PostgreSQL casts to the column's type.
-fn json_value(value: Value) -> serde_json::Value {
-    use serde_json::Value as Json;
-    match value {
-        Value::Bool(v) => v.map_or(Json::Null, Json::from),
-        Value::Int(v) => v.map_or(Json::Null, Json::from),
-        Value::BigInt(v) => v.map_or(Json::Null, Json::from),
-        Value::Double(v) => v.map_or(Json::Null, Json::from),
-        Value::String(v) => v.map_or(Json::Null, Json::from),
-        Value::ChronoDateTimeUtc(v) => v.map_or(Json::Null, |time| Json::from(time.to_rfc3339())),
-        other => unreachable_column_type(&other),
-    }
+/// The JSON text of an array of rows, written field by field: for a batch of
+/// thousands of rows, building a `serde_json::Value` of each first cost more than
+/// writing the text.
+#[derive(Default)]
+pub struct JsonRows {
+    text: Vec<u8>,
+    /// Whether the current row has a field yet.
+    open: bool,
 }
 
-/// The resolved tables hold only booleans, integers, doubles, text and times.
-fn unreachable_column_type(value: &Value) -> serde_json::Value {
-    tracing::error!(
-        ?value,
-        "a resolved table has a column of a type rows are not written with"
-    );
-    serde_json::Value::Null
+impl JsonRows {
+    /// Starts the next row.
+    pub fn row(&mut self) {
+        self.text
+            .extend_from_slice(if self.text.is_empty() { b"[{" } else { b"}, {" });
+        self.open = false;
+    }
+
+    /// Adds field `name` with `value` to the current row.
+    pub fn field(&mut self, name: &str, value: &impl serde::Serialize) {
+        if self.open {
+            self.text.extend_from_slice(b", ");
+        }
+        self.open = true;
+        // Writing to a vector cannot fail, and every value written here serializes.
+        let _ = serde_json::to_writer(&mut self.text, name);
+        self.text.push(b':');
+        let _ = serde_json::to_writer(&mut self.text, value);
+    }
+
+    /// Adds field `name` with a bound value, in the text PostgreSQL casts to the
+    /// column's type.
+    fn value(&mut self, name: &str, value: Value) {
+        match value {
+            Value::Bool(v) => self.field(name, &v),
+            Value::Int(v) => self.field(name, &v),
+            Value::BigInt(v) => self.field(name, &v),
+            Value::Double(v) => self.field(name, &v),
+            Value::String(v) => self.field(name, &v),
+            Value::ChronoDateTimeUtc(v) => self.field(name, &v.map(|time| time.to_rfc3339())),
+            other => {
+                tracing::error!(
+                    ?other,
+                    "a resolved table has a column of a type rows are not written with"
+                );
+                self.field(name, &None::<()>);
+            }
+        }
+    }
+
+    /// The JSON text.
+    pub fn finish(mut self) -> String {
+        self.text
+            .extend_from_slice(if self.text.is_empty() { b"[]" } else { b"}]" });
+        String::from_utf8(self.text).unwrap_or_default()
+    }
 }
 
 /// The resolved tables, with their key columns: what a read as of an import reads from
