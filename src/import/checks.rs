@@ -13,16 +13,26 @@ use crate::db::entities::*;
 use crate::db::sql::IDS_PER_STATEMENT;
 use crate::db::sql::{Sql, one_of};
 use crate::domain::{EventKind, SubjectKind};
+use crate::store::resolve::Seen;
 
-/// Every problem of `plan` that the store shows. `skip` holds ids declared by documents
-/// of this run that were refused: references to them are not reported again.
+/// Every problem of `plan` that the store shows, and what was seen of the store on the
+/// way. `skip` holds ids declared by documents of this run that were refused:
+/// references to them are not reported again.
 pub async fn against_store<C: ConnectionTrait>(
     db: &C,
     plan: &Plan,
     skip: &HashSet<i64>,
-) -> Result<Vec<Rejection>, DbErr> {
-    let mut found = missing_references(db, plan, skip).await?;
+) -> Result<(Vec<Rejection>, Seen), DbErr> {
+    let mut seen = Seen::default();
+    let mut found = missing_references(db, plan, skip, &mut seen).await?;
     let known = known_declarations(db, plan).await?;
+    for declared in &plan.declared {
+        if known.kinds.contains_key(&declared.id) {
+            seen.existing.insert(declared.id);
+        } else {
+            seen.absent.insert(declared.id);
+        }
+    }
     for declared in &plan.declared {
         let exists = known.kinds.contains_key(&declared.id);
         if !exists && !declared.lacks.is_empty() {
@@ -49,7 +59,7 @@ pub async fn against_store<C: ConnectionTrait>(
         }
     }
     found.extend(duplicates(db, plan, &known).await?);
-    Ok(found)
+    Ok((found, seen))
 }
 
 /// The message for a record the store does not know, declared without what it needs.
@@ -82,6 +92,7 @@ async fn missing_references<C: ConnectionTrait>(
     db: &C,
     plan: &Plan,
     skip: &HashSet<i64>,
+    seen: &mut Seen,
 ) -> Result<Vec<Rejection>, DbErr> {
     let mut wanted: HashMap<RefKind, Vec<i64>> = HashMap::new();
     for reference in &plan.external {
@@ -110,6 +121,7 @@ async fn missing_references<C: ConnectionTrait>(
                 existing::<provision::Entity>(db, provision::Column::Id, &ids).await?
             }
         };
+        seen.existing.extend(&existing);
         found.insert(kind, existing.into_iter().collect());
     }
     Ok(plan

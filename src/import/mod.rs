@@ -251,8 +251,10 @@ async fn import_plans(
     let mut summary = ImportSummary::default();
     // Ids declared by refused documents: what refers to them is not refused again.
     let mut skip: HashSet<i64> = HashSet::new();
-    for (plan, mut found) in planned {
-        found.extend(checks::against_store(&txn, &plan, &skip).await?);
+    for (mut plan, mut found) in planned {
+        let (problems, seen) = checks::against_store(&txn, &plan, &skip).await?;
+        found.extend(problems);
+        plan.account.seen = seen;
         if !found.is_empty() || !refused.is_empty() {
             skip.extend(plan.declared.iter().map(|declared| declared.id));
             if !found.is_empty() {

@@ -128,6 +128,7 @@ pub fn plan(file: &Path, doc: &Document, body: Option<&str>) -> (Plan, Vec<Rejec
                 claims: Vec::new(),
                 with_body: body.is_some(),
                 document_sha256: None,
+                seen: Default::default(),
             },
             declared: Vec::new(),
             external: Vec::new(),

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::claims::{self, Claim};
 use super::imports;
-use super::resolve::{Recorded, Unresolved, resolve};
+use super::resolve::{Recorded, Seen, Unresolved, resolve};
 use super::tables;
 use crate::db::entities::{claim, import, source};
 use crate::domain::{ImportKind, SubjectKind};
@@ -30,6 +30,8 @@ pub struct Account {
     pub with_body: bool,
     /// SHA-256 of the document's text, hex.
     pub document_sha256: Option<String>,
+    /// What the importer saw of the store in this transaction.
+    pub seen: Seen,
 }
 
 /// What applying an account, or withdrawing a source, did.
@@ -51,6 +53,7 @@ pub async fn apply<C: ConnectionTrait>(db: &C, account: Account) -> Result<Appli
         claims: mut said,
         with_body,
         document_sha256,
+        seen,
     } = account;
     let source_id = row.id;
     let live: HashMap<i64, claim::Model> = claims::live_of_source(db, source_id)
@@ -107,8 +110,7 @@ pub async fn apply<C: ConnectionTrait>(db: &C, account: Account) -> Result<Appli
     }
     let retracted_ids: Vec<i64> = retracted.iter().map(|old| old.subject_id).collect();
     let counts = (added.len(), kept, retracted_ids.len());
-    tables::sync::<source::Entity, C>(db, id, &[source_id], vec![row.clone()], &HashSet::new())
-        .await?;
+    tables::sync::<source::Entity, C>(db, id, &[source_id], vec![row.clone()]).await?;
     claims::retract(db, source_id, id, Some(&retracted_ids)).await?;
     imports::record(
         db,
@@ -134,6 +136,7 @@ pub async fn apply<C: ConnectionTrait>(db: &C, account: Account) -> Result<Appli
         source: source_id,
         claims: &added,
         first,
+        seen,
     };
     let unresolved = resolve(db, id, subjects, Some(recorded)).await?;
     // Written after resolution, which read them from memory.
@@ -182,8 +185,7 @@ pub async fn retract<C: ConnectionTrait>(db: &C, slug: &str) -> Result<Option<Ap
         .map(|claim| (claim.subject_kind, claim.subject_id));
     let unresolved = resolve(db, id, subjects, None).await?;
     // The source goes last: its citations, resolved away above, referred to it.
-    let changes =
-        tables::sync::<source::Entity, C>(db, id, &[row.id], Vec::new(), &HashSet::new()).await?;
+    let changes = tables::sync::<source::Entity, C>(db, id, &[row.id], Vec::new()).await?;
     tables::delete(db, "sources", "id", &changes.removed).await?;
     Ok(Some(Applied {
         import: Some(id),

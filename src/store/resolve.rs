@@ -86,6 +86,18 @@ pub struct Recorded<'a> {
     pub claims: &'a [Claim],
     /// The subjects the source states for the first time.
     pub first: HashSet<i64>,
+    /// What the importer saw of the store in this transaction.
+    pub seen: Seen,
+}
+
+/// What an importer saw of the store within the import's transaction, so that
+/// resolution need not ask again.
+#[derive(Debug, Default, Clone)]
+pub struct Seen {
+    /// Records that exist.
+    pub existing: HashSet<i64>,
+    /// Records the document declares that do not exist.
+    pub absent: HashSet<i64>,
 }
 
 /// Resolves `subjects` (and whatever their changes touch) by import `import`, with the
@@ -97,7 +109,7 @@ pub async fn resolve<C: ConnectionTrait>(
     subjects: impl IntoIterator<Item = (SubjectKind, i64)>,
     recorded: Option<Recorded<'_>>,
 ) -> Result<Vec<Unresolved>, DbErr> {
-    let (recorded_by, memory, first) = match recorded {
+    let (recorded_by, memory, first, seen) = match recorded {
         Some(recorded) => (
             recorded.source,
             recorded
@@ -106,8 +118,9 @@ pub async fn resolve<C: ConnectionTrait>(
                 .map(|claim| (claim.subject, claim.value.as_str()))
                 .collect(),
             recorded.first,
+            recorded.seen,
         ),
-        None => (0, HashMap::new(), HashSet::new()),
+        None => (0, HashMap::new(), HashSet::new(), Seen::default()),
     };
     let mut resolver = Resolver {
         db,
@@ -116,6 +129,10 @@ pub async fn resolve<C: ConnectionTrait>(
         memory,
         first,
         fresh: HashSet::new(),
+        known: seen.existing,
+        written: HashSet::new(),
+        unwritten: HashSet::new(),
+        absent: seen.absent,
         pending: BTreeMap::new(),
         ranks: HashMap::new(),
         unresolved: BTreeMap::new(),
@@ -341,6 +358,14 @@ struct Resolver<'a, C> {
     first: HashSet<i64>,
     /// Subjects with no live claim before this import: no row of theirs exists.
     fresh: HashSet<i64>,
+    /// Records known to exist (unless `gone`), which need not be looked up.
+    known: HashSet<i64>,
+    /// The keys whose rows this run created.
+    written: HashSet<i64>,
+    /// The fresh keys of the batch being written that had no row before it.
+    unwritten: HashSet<i64>,
+    /// Records the document declares that did not exist as the import began.
+    absent: HashSet<i64>,
     /// Subjects to resolve, by kind, taken lowest kind first.
     pending: BTreeMap<SubjectKind, BTreeSet<i64>>,
     ranks: HashMap<i64, Rank>,
@@ -364,20 +389,36 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
     }
 
     /// The live claims about `ids`, by subject, best-ranked first.
-    async fn said(&mut self, ids: &[i64]) -> Result<HashMap<i64, Vec<Said>>, DbErr> {
-        let stored = claims::live_of_subjects(self.db, ids).await?;
-        let mut claims: Vec<(i64, i64, &str)> = stored
-            .iter()
-            .map(|row| (row.subject_id, row.source_id, row.value.as_str()))
-            .collect();
-        let stated: HashSet<i64> = stored.iter().map(|row| row.subject_id).collect();
+    async fn said(
+        &mut self,
+        kind: SubjectKind,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, Vec<Said>>, DbErr> {
+        let mut claims: Vec<(i64, i64, Map<String, Value>)> = Vec::with_capacity(ids.len());
+        let mut ask = Vec::with_capacity(ids.len());
         for id in ids {
-            if let Some(value) = self.memory.get(id) {
-                claims.push((*id, self.recorded_by, value));
-                if self.first.contains(id) && !stated.contains(id) {
-                    self.fresh.insert(*id);
-                }
+            let Some(value) = self.memory.get(id) else {
+                ask.push(*id);
+                continue;
+            };
+            let facts = parse(*id, self.recorded_by, value)?;
+            if self.first.contains(id) && self.provably_fresh(kind, *id, &facts) {
+                self.fresh.insert(*id);
+            } else {
+                ask.push(*id);
             }
+            claims.push((*id, self.recorded_by, facts));
+        }
+        let stored = claims::live_of_subjects(self.db, &ask).await?;
+        let stated: HashSet<i64> = stored.iter().map(|row| row.subject_id).collect();
+        for id in &ask {
+            if self.first.contains(id) && self.memory.contains_key(id) && !stated.contains(id) {
+                self.fresh.insert(*id);
+            }
+        }
+        for row in stored {
+            let facts = parse(row.subject_id, row.source_id, &row.value)?;
+            claims.push((row.subject_id, row.source_id, facts));
         }
         let unranked: Vec<i64> = claims
             .iter()
@@ -390,12 +431,7 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
             self.ranks.extend(ranks(self.db, &unranked).await?);
         }
         let mut said: HashMap<i64, Vec<Said>> = HashMap::with_capacity(ids.len());
-        for (subject, source, value) in claims {
-            let Ok(Value::Object(facts)) = serde_json::from_str(value) else {
-                return Err(DbErr::Custom(format!(
-                    "claim of source {source} about {subject} is not a JSON object"
-                )));
-            };
+        for (subject, source, facts) in claims {
             let rank = self.ranks.get(&source).copied().unwrap_or(Rank {
                 published: None,
                 first_import: i64::MAX,
@@ -413,12 +449,46 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
         Ok(said)
     }
 
+    /// Whether no other live claim can be about `id`, which the source states for the
+    /// first time with `facts`, so that the claims need not be looked up. That holds
+    /// when nothing in the store is unresolved (every subject with live claims then has
+    /// a row): for a record the import saw did not exist, for a link of a record
+    /// that is so fresh, and for a citation, whose id names its source.
+    fn provably_fresh(&self, kind: SubjectKind, id: i64, facts: &Map<String, Value>) -> bool {
+        if self.waiting {
+            return false;
+        }
+        let parent = match kind {
+            SubjectKind::Actor
+            | SubjectKind::Place
+            | SubjectKind::Event
+            | SubjectKind::Proposal => {
+                return self.absent.contains(&id);
+            }
+            SubjectKind::Citation => return true,
+            SubjectKind::Alias | SubjectKind::Affiliation => "actor",
+            SubjectKind::Participant | SubjectKind::EventRelation | SubjectKind::EventProposal => {
+                "event"
+            }
+            SubjectKind::ProposalParty | SubjectKind::Provision | SubjectKind::Position => {
+                "proposal"
+            }
+        };
+        facts
+            .get(parent)
+            .and_then(Value::as_i64)
+            .is_some_and(|parent| self.fresh.contains(&parent))
+    }
+
     /// The ids among `ids` that exist as records of `kind` (and are not removed).
-    async fn existing(&self, kind: SubjectKind, ids: &[i64]) -> Result<HashSet<i64>, DbErr> {
+    async fn existing(&mut self, kind: SubjectKind, ids: &[i64]) -> Result<HashSet<i64>, DbErr> {
+        let (known, ask): (Vec<i64>, Vec<i64>) = ids.iter().partition(|id| self.known.contains(id));
         let (table, key) = table_of(kind);
-        let found = self.keys_where(table, key, key, ids).await?;
-        Ok(found
+        let found = self.keys_where(table, key, key, &ask).await?;
+        self.known.extend(&found);
+        Ok(known
             .into_iter()
+            .chain(found)
             .filter(|id| !self.gone.contains(id))
             .collect())
     }
@@ -444,7 +514,7 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
     /// Which referenced records exist: every id the claims name under the keys of
     /// `F::REFERENCES` and `F::LINKS`, and those of `extra`.
     async fn lookup<F: Facts>(
-        &self,
+        &mut self,
         said: &HashMap<i64, Vec<Said>>,
         extra: &[(SubjectKind, i64)],
     ) -> Result<HashSet<i64>, DbErr> {
@@ -571,7 +641,7 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
         E: sea_orm::EntityTrait,
         E::Model: PartialEq + Clone + FromQueryResult + Send + Sync,
     {
-        let said = self.said(&ids).await?;
+        let said = self.said(kind, &ids).await?;
         let found = self.lookup::<F>(&said, &[]).await?;
         let mut rows = Vec::new();
         for (id, Merged { facts, missing, .. }) in merge_all::<F>(said, &found)? {
@@ -596,7 +666,7 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
         E: sea_orm::EntityTrait,
         E::Model: PartialEq + Clone + FromQueryResult + Send + Sync,
     {
-        let said = self.said(&ids).await?;
+        let said = self.said(kind, &ids).await?;
         let found = self.lookup::<F>(&said, &[]).await?;
         let mut rows = Vec::new();
         for (id, merged) in merge_all::<F>(said, &found)? {
@@ -615,7 +685,7 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
     /// Places: a place's parent is a place too, possibly in the same batch.
     async fn places(&mut self, ids: Vec<i64>) -> Result<(), DbErr> {
         let kind = SubjectKind::Place;
-        let said = self.said(&ids).await?;
+        let said = self.said(kind, &ids).await?;
         // Whether a place of this batch exists does not depend on its parent (which is
         // optional), so the batch's places count as parents once their own fields hold.
         let mut found = self.lookup::<PlaceFacts>(&said, &[]).await?;
@@ -700,7 +770,7 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
     /// Events, with their kind's own row and their search document.
     async fn events(&mut self, ids: Vec<i64>) -> Result<(), DbErr> {
         let kind = SubjectKind::Event;
-        let said = self.said(&ids).await?;
+        let said = self.said(kind, &ids).await?;
         let found = self.lookup::<EventFacts>(&said, &[]).await?;
         let mut rows = EventRows::default();
         for (id, Merged { facts, missing, .. }) in merge_all::<EventFacts>(said, &found)? {
@@ -732,7 +802,7 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
     /// Proposals, with their search documents, which hold their provisions' text.
     async fn proposals(&mut self, ids: Vec<i64>) -> Result<(), DbErr> {
         let kind = SubjectKind::Proposal;
-        let said = self.said(&ids).await?;
+        let said = self.said(kind, &ids).await?;
         let provisions = self.provision_texts(&ids).await?;
         let mut rows = Vec::new();
         let mut documents = Vec::new();
@@ -787,7 +857,7 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
             occurred_at: DateTime<Utc>,
         }
         let kind = SubjectKind::Participant;
-        let said = self.said(&ids).await?;
+        let said = self.said(kind, &ids).await?;
         let found = self.lookup::<ParticipantFacts>(&said, &[]).await?;
         let events: Vec<i64> = said
             .values()
@@ -835,7 +905,7 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
     /// on one another.
     async fn provisions(&mut self, ids: Vec<i64>) -> Result<(), DbErr> {
         let kind = SubjectKind::Provision;
-        let first = self.said(&ids).await?;
+        let first = self.said(kind, &ids).await?;
         let proposals: BTreeSet<i64> = first
             .values()
             .flatten()
@@ -849,7 +919,7 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
         let mut all: BTreeSet<i64> = ids.iter().copied().collect();
         all.extend(stored);
         let all: Vec<i64> = all.into_iter().collect();
-        let said = self.said(&all).await?;
+        let said = self.said(kind, &all).await?;
         let found = self.lookup::<ProvisionFacts>(&said, &[]).await?;
         // Each provision's place: the lowest-ranked source that lists it, and where.
         let places: HashMap<i64, (Rank, i32, i64)> = said
@@ -919,7 +989,7 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
     /// Citations: each is its source's, and exists while the record it cites does.
     async fn citations(&mut self, ids: Vec<i64>) -> Result<(), DbErr> {
         let kind = SubjectKind::Citation;
-        let said = self.said(&ids).await?;
+        let said = self.said(kind, &ids).await?;
         let mut ends = Vec::new();
         for claim in said.values().flatten() {
             let kind = claim.facts.get("recordKind").cloned();
@@ -971,7 +1041,10 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
         }
     }
 
+    /// Notes that `subject` does not resolve: it stays in `unresolved` (waiting for
+    /// record 0, none, when it lacks fields) until its claims change.
     fn not_resolved(&mut self, kind: SubjectKind, subject: i64, reason: String) {
+        self.wait(kind, subject, vec![0]);
         self.unresolved.insert(
             subject,
             Unresolved {
@@ -994,15 +1067,27 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
         E::Model: PartialEq + Clone + FromQueryResult + Send + Sync,
     {
         let resolved: Vec<i64> = rows.iter().filter_map(key_of).collect();
-        let absent: HashSet<i64> = ids
+        // Fresh subjects have no row until this run writes one (a proposal is written
+        // again when its provisions change).
+        self.unwritten = ids
             .iter()
-            .filter(|id| self.gone.contains(id) || self.fresh.contains(id))
+            .filter(|id| self.fresh.contains(id) && !self.written.contains(id))
             .copied()
             .collect();
-        let changes = tables::sync::<E, C>(self.db, self.import, ids, rows, &absent).await?;
+        let changes = tables::sync_knowing::<E, C>(
+            self.db,
+            self.import,
+            ids,
+            rows,
+            &self.unwritten,
+            &self.gone,
+        )
+        .await?;
+        self.written.extend(&changes.created);
         for id in resolved {
             self.unresolved.remove(&id);
             self.gone.remove(&id);
+            self.known.insert(id);
         }
         self.gone.extend(&changes.removed);
         if !changes.removed.is_empty() {
@@ -1018,8 +1103,16 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
         E: sea_orm::EntityTrait,
         E::Model: PartialEq + Clone + FromQueryResult + Send + Sync,
     {
-        let changes =
-            tables::sync::<E, C>(self.db, self.import, ids, rows, &HashSet::new()).await?;
+        // The kind rows of the events just written, which had none when they were fresh.
+        let changes = tables::sync_knowing::<E, C>(
+            self.db,
+            self.import,
+            ids,
+            rows,
+            &self.unwritten,
+            &HashSet::new(),
+        )
+        .await?;
         let (table, _) = tables::columns::<E>();
         tables::delete(self.db, table, "event_id", &changes.removed).await
     }
@@ -1368,6 +1461,16 @@ fn merge<F: Facts>(
 fn facts_of<F: Facts>(facts: Map<String, Value>) -> Result<F, DbErr> {
     serde_json::from_value(Value::Object(facts))
         .map_err(|e| DbErr::Custom(format!("a claim does not hold {:?} facts: {e}", F::KIND)))
+}
+
+/// A claim's facts as a JSON object.
+fn parse(subject: i64, source: i64, value: &str) -> Result<Map<String, Value>, DbErr> {
+    match serde_json::from_str(value) {
+        Ok(Value::Object(facts)) => Ok(facts),
+        _ => Err(DbErr::Custom(format!(
+            "claim of source {source} about {subject} is not a JSON object"
+        ))),
+    }
 }
 
 /// The key of a row: its first column's value.

@@ -54,15 +54,32 @@ pub fn key_of<M: ModelTrait>(row: &M) -> Option<i64> {
 /// writing by import `import` and keeping every version that is replaced or removed in
 /// the history. Rows equal to the current ones are not touched. A key without a row is
 /// removed: its current version goes to the history and the key is returned in
-/// `removed`, for the caller to [`delete`] once nothing refers to it. Keys in `absent`
-/// are not looked up: they have no row, or one already removed whose history is kept,
-/// and a row given for one is written.
+/// `removed`, for the caller to [`delete`] once nothing refers to it.
 pub async fn sync<E, C>(
     db: &C,
     import: i64,
     keys: &[i64],
     rows: Vec<E::Model>,
-    absent: &HashSet<i64>,
+) -> Result<Changes, DbErr>
+where
+    E: EntityTrait,
+    E::Model: PartialEq + Clone + FromQueryResult + Send + Sync,
+    C: ConnectionTrait,
+{
+    let none = HashSet::new();
+    sync_knowing::<E, C>(db, import, keys, rows, &none, &none).await
+}
+
+/// [`sync`], where the caller knows of some keys without reading them: keys in `fresh`
+/// have never had a row (theirs are inserted), and keys in `gone` have a row that was
+/// removed already, its history kept (a row given for one replaces it).
+pub async fn sync_knowing<E, C>(
+    db: &C,
+    import: i64,
+    keys: &[i64],
+    rows: Vec<E::Model>,
+    fresh: &HashSet<i64>,
+    gone: &HashSet<i64>,
 ) -> Result<Changes, DbErr>
 where
     E: EntityTrait,
@@ -75,7 +92,7 @@ where
     let mut current: HashMap<i64, E::Model> = HashMap::with_capacity(keys.len());
     let stored: Vec<i64> = keys
         .iter()
-        .filter(|key| !absent.contains(key))
+        .filter(|key| !fresh.contains(key) && !gone.contains(key))
         .copied()
         .collect();
     for chunk in stored.chunks(IDS_PER_STATEMENT) {
@@ -90,6 +107,7 @@ where
         }
     }
     let mut changes = Changes::default();
+    let mut inserted = Vec::new();
     let mut written = Vec::new();
     let mut kept: HashSet<i64> = HashSet::with_capacity(rows.len());
     for row in rows {
@@ -100,6 +118,10 @@ where
             Some(_) => {
                 changes.changed.push(id);
                 written.push(row);
+            }
+            None if fresh.contains(&id) => {
+                changes.created.push(id);
+                inserted.push(row);
             }
             None => {
                 changes.created.push(id);
@@ -121,7 +143,8 @@ where
         .copied()
         .collect();
     keep_in_history(db, import, table, key.as_str(), &names, &replaced).await?;
-    upsert(db, import, table, key.as_str(), &names, &written).await?;
+    insert(db, import, table, key.as_str(), &names, &inserted, false).await?;
+    insert(db, import, table, key.as_str(), &names, &written, true).await?;
     Ok(changes)
 }
 
@@ -166,27 +189,33 @@ pub async fn delete<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Inserts `rows`, or updates the rows with their keys, as written by import `import`.
-async fn upsert<M: ModelTrait, C: ConnectionTrait>(
+/// Inserts `rows` as written by import `import`; with `upsert`, a row whose key exists
+/// replaces the one there.
+async fn insert<M: ModelTrait, C: ConnectionTrait>(
     db: &C,
     import: i64,
     table: &str,
     key: &str,
     names: &[&str],
     rows: &[M],
+    upsert: bool,
 ) -> Result<(), DbErr> {
     if rows.is_empty() {
         return Ok(());
     }
     let backend = db.get_database_backend();
     let columns = names.join(", ");
-    let updates: Vec<String> = names
-        .iter()
-        .skip(1)
-        .chain(std::iter::once(&"known_from"))
-        .map(|name| format!("{name} = excluded.{name}"))
-        .collect();
-    let conflict = format!(" ON CONFLICT ({key}) DO UPDATE SET {}", updates.join(", "));
+    let conflict = if upsert {
+        let updates: Vec<String> = names
+            .iter()
+            .skip(1)
+            .chain(std::iter::once(&"known_from"))
+            .map(|name| format!("{name} = excluded.{name}"))
+            .collect();
+        format!(" ON CONFLICT ({key}) DO UPDATE SET {}", updates.join(", "))
+    } else {
+        String::new()
+    };
     let per_statement = match backend {
         DbBackend::Postgres => JSON_ROWS_PER_STATEMENT,
         _ => ROWS_PER_STATEMENT,

@@ -94,7 +94,7 @@ async fn insert_unattributed<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), 
         content_sha256: None,
         body: None,
     };
-    tables::sync::<source::Entity, C>(db, 0, &[id], vec![row], &Default::default())
+    tables::sync::<source::Entity, C>(db, 0, &[id], vec![row])
         .await
         .map(drop)
 }
