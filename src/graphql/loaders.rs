@@ -6,6 +6,10 @@
 //! question on first use, so caches never outlive the request. Resolvers reach them with
 //! [`load_one`] and [`load_many`].
 //!
+//! Every question is asked of the store as known at some time ([`Known`]): the time the
+//! root field a resolver descends from reads (its `asOf`), found with [`known`]. Each
+//! (question, time) pair has a loader of its own.
+//!
 //! Batches run on the request's own task ([`Batches::drive`]), not on spawned tasks: a
 //! batch starts only once the resolvers have gone as far as they can, so every key a
 //! level of the query asks for is in it. With spawned tasks and a timer, a batch could
@@ -24,7 +28,7 @@ use std::time::Duration;
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::futures_util::future::BoxFuture;
 use async_graphql::futures_util::stream::{FuturesUnordered, StreamExt};
-use async_graphql::{Context, Request};
+use async_graphql::{Context, QueryPathSegment, Request};
 use sea_orm::DatabaseConnection;
 use tokio::sync::mpsc;
 
@@ -32,24 +36,28 @@ use super::error::AppError;
 use crate::db::entities::*;
 use crate::domain::CitedRecord;
 use crate::store::events::{self, ActorEvents, ActorPage, EventRow, ParticipantRow};
-use crate::store::lookups;
+use crate::store::known::Known;
 use crate::store::page::PageOf;
 use crate::store::rows::by_parent;
+use crate::store::{claims, imports, lookups};
 
 /// One batched question to the database.
 pub trait Fetch: Send + Sync + 'static {
     type Key: Send + Sync + Hash + Eq + Clone + 'static;
     type Value: Send + Sync + Clone + 'static;
-    /// The values of `keys`; keys with no value may be left out.
+    /// The values of `keys` in the store as known at `known`; keys with no value may be
+    /// left out.
     fn fetch(
         db: &DatabaseConnection,
+        known: Known,
         keys: &[Self::Key],
     ) -> impl Future<Output = Result<HashMap<Self::Key, Self::Value>, AppError>> + Send;
 }
 
-/// Runs a [`Fetch`] for batches of keys.
+/// Runs a [`Fetch`] for batches of keys, on the store as known at one time.
 pub struct DbLoader<F> {
     db: DatabaseConnection,
+    known: Known,
     question: PhantomData<F>,
 }
 
@@ -58,17 +66,18 @@ impl<F: Fetch> Loader<F::Key> for DbLoader<F> {
     type Error = AppError;
 
     async fn load(&self, keys: &[F::Key]) -> Result<HashMap<F::Key, F::Value>, AppError> {
-        F::fetch(&self.db, keys).await
+        F::fetch(&self.db, self.known, keys).await
     }
 }
 
 /// The value of `key` for question `F`, batched with the other keys asked for at the
-/// same time.
+/// same time, as known at the time `ctx`'s root field reads.
 pub async fn load_one<F: Fetch>(
     ctx: &Context<'_>,
     key: F::Key,
 ) -> async_graphql::Result<Option<F::Value>> {
-    let loader = ctx.data::<Loaders>()?.get::<F>()?;
+    let loaders = ctx.data::<Loaders>()?;
+    let loader = loaders.get::<F>(loaders.known(ctx))?;
     Ok(loader.load_one(key).await?)
 }
 
@@ -78,8 +87,43 @@ pub async fn load_many<F: Fetch>(
     ctx: &Context<'_>,
     keys: impl IntoIterator<Item = F::Key>,
 ) -> async_graphql::Result<HashMap<F::Key, F::Value>> {
-    let loader = ctx.data::<Loaders>()?.get::<F>()?;
+    let loaders = ctx.data::<Loaders>()?;
+    let loader = loaders.get::<F>(loaders.known(ctx))?;
     Ok(loader.load_many(keys).await?)
+}
+
+/// The time the store is read at for `ctx`'s field: the `asOf` of the root field it
+/// descends from, or now.
+pub fn known(ctx: &Context<'_>) -> Known {
+    ctx.data::<Loaders>()
+        .map_or(Known::Now, |loaders| loaders.known(ctx))
+}
+
+/// Sets the time the store is read at for `ctx`'s root field and everything under it.
+pub fn read_at(ctx: &Context<'_>, known: Known) -> async_graphql::Result<()> {
+    if known == Known::Now {
+        return Ok(());
+    }
+    let loaders = ctx.data::<Loaders>()?;
+    let key = root_key(ctx).ok_or("`asOf` is read only by root fields")?;
+    loaders
+        .times
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key.to_owned(), known);
+    Ok(())
+}
+
+/// The response key (alias or name) of the root field `ctx`'s field descends from.
+fn root_key<'a>(ctx: &'a Context<'_>) -> Option<&'a str> {
+    let mut node = ctx.path_node.as_ref()?;
+    while let Some(parent) = node.parent {
+        node = parent;
+    }
+    match node.segment {
+        QueryPathSegment::Name(name) => Some(name),
+        QueryPathSegment::Index(_) => None,
+    }
 }
 
 /// Rows by primary key.
@@ -90,8 +134,8 @@ macro_rules! by_id {
         impl Fetch for $name {
             type Key = i64;
             type Value = $entity::Model;
-            async fn fetch(db: &DatabaseConnection, keys: &[i64]) -> Result<HashMap<i64, $entity::Model>, AppError> {
-                let rows = lookups::by_keys::<$entity::Entity>(db, $entity::Column::Id, keys).await?;
+            async fn fetch(db: &DatabaseConnection, known: Known, keys: &[i64]) -> Result<HashMap<i64, $entity::Model>, AppError> {
+                let rows = lookups::by_keys::<$entity::Entity>(db, known, $entity::Column::Id, keys).await?;
                 Ok(rows.into_iter().map(|row| (row.id, row)).collect())
             }
         }
@@ -107,9 +151,10 @@ macro_rules! children {
         impl Fetch for $name {
             type Key = i64;
             type Value = Vec<$entity::Model>;
-            async fn fetch(db: &DatabaseConnection, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, AppError> {
+            async fn fetch(db: &DatabaseConnection, known: Known, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, AppError> {
                 let rows = lookups::children::<$entity::Entity>(
                     db,
+                    known,
                     $entity::Column::$column,
                     keys,
                     $entity::Column::$order,
@@ -192,14 +237,57 @@ impl Fetch for ParticipantsByEvent {
 
     async fn fetch(
         db: &DatabaseConnection,
+        known: Known,
         keys: &[i64],
     ) -> Result<HashMap<i64, Self::Value>, AppError> {
         let mut grouped: HashMap<i64, Self::Value> = HashMap::with_capacity(keys.len());
-        for row in events::participants(db, keys).await? {
+        for row in events::participants(db, known, keys).await? {
             grouped
                 .entry(row.participation.event_id)
                 .or_default()
                 .push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// Imports by id. The import log is never rewritten, so it is the same at every
+/// known time.
+pub struct ImportById;
+
+impl Fetch for ImportById {
+    type Key = i64;
+    type Value = import::Model;
+
+    async fn fetch(
+        db: &DatabaseConnection,
+        _known: Known,
+        keys: &[i64],
+    ) -> Result<HashMap<i64, import::Model>, AppError> {
+        Ok(imports::by_ids(db, keys)
+            .await?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect())
+    }
+}
+
+/// The claims about records and links, by subject id: every one recorded by the read
+/// time, live or not, oldest first.
+pub struct ClaimsBySubject;
+
+impl Fetch for ClaimsBySubject {
+    type Key = i64;
+    type Value = Vec<claim::Model>;
+
+    async fn fetch(
+        db: &DatabaseConnection,
+        known: Known,
+        keys: &[i64],
+    ) -> Result<HashMap<i64, Self::Value>, AppError> {
+        let mut grouped: HashMap<i64, Self::Value> = HashMap::with_capacity(keys.len());
+        for row in claims::recorded_of_subjects(db, keys, known).await? {
+            grouped.entry(row.subject_id).or_default().push(row);
         }
         Ok(grouped)
     }
@@ -214,9 +302,10 @@ impl Fetch for EventById {
 
     async fn fetch(
         db: &DatabaseConnection,
+        known: Known,
         keys: &[i64],
     ) -> Result<HashMap<i64, EventRow>, AppError> {
-        Ok(events::by_ids(db, keys)
+        Ok(events::by_ids(db, known, keys)
             .await?
             .into_iter()
             .map(|row| (row.id, row))
@@ -233,10 +322,11 @@ impl Fetch for CitationsByRecord {
 
     async fn fetch(
         db: &DatabaseConnection,
+        known: Known,
         keys: &[(CitedRecord, i64)],
     ) -> Result<HashMap<(CitedRecord, i64), Self::Value>, AppError> {
         let ids: Vec<i64> = keys.iter().map(|(_, id)| *id).collect();
-        let rows = lookups::citations(db, &ids).await?;
+        let rows = lookups::citations(db, known, &ids).await?;
         let mut grouped: HashMap<(CitedRecord, i64), Self::Value> =
             HashMap::with_capacity(keys.len());
         for row in rows {
@@ -259,6 +349,7 @@ impl Fetch for EventPagesByActor {
 
     async fn fetch(
         db: &DatabaseConnection,
+        known: Known,
         keys: &[Self::Key],
     ) -> Result<HashMap<Self::Key, Self::Value>, AppError> {
         let mut groups: HashMap<&ActorPage, Vec<i64>> = HashMap::new();
@@ -267,7 +358,7 @@ impl Fetch for EventPagesByActor {
         }
         let mut pages = HashMap::with_capacity(keys.len());
         for (request, actors) in groups {
-            let mut grouped = by_parent(events::pages_by_actor(db, &actors, request).await?);
+            let mut grouped = by_parent(events::pages_by_actor(db, known, &actors, request).await?);
             for actor in actors {
                 let rows = grouped.remove(&actor).unwrap_or_default();
                 pages.insert((actor, request.clone()), request.page.finish(rows));
@@ -286,6 +377,7 @@ impl Fetch for EventCountsByActor {
 
     async fn fetch(
         db: &DatabaseConnection,
+        known: Known,
         keys: &[Self::Key],
     ) -> Result<HashMap<Self::Key, i64>, AppError> {
         let mut groups: HashMap<ActorEvents, Vec<i64>> = HashMap::new();
@@ -294,7 +386,7 @@ impl Fetch for EventCountsByActor {
         }
         let mut counts = HashMap::with_capacity(keys.len());
         for (which, actors) in groups {
-            for (actor, count) in events::counts_by_actor(db, &actors, which).await? {
+            for (actor, count) in events::counts_by_actor(db, known, &actors, which).await? {
                 counts.insert((actor, which), count);
             }
         }
@@ -361,22 +453,37 @@ impl Batches {
     }
 }
 
-/// The request's loaders, one per question, each made the first time a resolver asks
-/// it: most requests ask only a few of the questions.
+/// The request's loaders, one per question and time, each made the first time a
+/// resolver asks it: most requests ask only a few of the questions.
 pub struct Loaders {
     db: DatabaseConnection,
     queue: mpsc::UnboundedSender<BoxFuture<'static, ()>>,
-    made: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
+    made: Mutex<HashMap<(TypeId, Known), Box<dyn Any + Send + Sync>>>,
+    /// The time each root field that gave `asOf` reads, by response key; the others
+    /// read the store now.
+    times: Mutex<HashMap<String, Known>>,
 }
 
 impl Loaders {
-    /// The loader for question `F`.
-    fn get<F: Fetch>(&self) -> async_graphql::Result<Arc<DataLoader<DbLoader<F>>>> {
+    /// The time `ctx`'s field reads the store at.
+    fn known(&self, ctx: &Context<'_>) -> Known {
+        let times = self.times.lock().unwrap_or_else(PoisonError::into_inner);
+        if times.is_empty() {
+            return Known::Now;
+        }
+        root_key(ctx)
+            .and_then(|key| times.get(key).copied())
+            .unwrap_or_default()
+    }
+
+    /// The loader for question `F` at time `known`.
+    fn get<F: Fetch>(&self, known: Known) -> async_graphql::Result<Arc<DataLoader<DbLoader<F>>>> {
         let mut made = self.made.lock().unwrap_or_else(PoisonError::into_inner);
-        let loader = made.entry(TypeId::of::<F>()).or_insert_with(|| {
+        let loader = made.entry((TypeId::of::<F>(), known)).or_insert_with(|| {
             let queue = self.queue.clone();
             let loader = DbLoader::<F> {
                 db: self.db.clone(),
+                known,
                 question: PhantomData,
             };
             let loader = DataLoader::new(loader, move |batch| {
@@ -401,6 +508,7 @@ pub fn register(request: Request, db: &DatabaseConnection) -> (Request, Batches)
         db: db.clone(),
         queue,
         made: Mutex::default(),
+        times: Mutex::default(),
     };
     (request.data(loaders), Batches(batches))
 }

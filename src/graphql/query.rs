@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use super::error::AppError;
 use super::loaders::{
-    ActorById, EventById, Fetch, PlaceById, ProposalById, SourceById, load_many, load_one,
+    ActorById, EventById, Fetch, PlaceById, ProposalById, SourceById, load_many, load_one, read_at,
 };
 use super::pagination::{Conn, connection, page};
 use super::types::*;
@@ -14,8 +14,23 @@ use crate::db::entities::{actor, place, proposal, source};
 use crate::domain::*;
 use crate::ids::record_id;
 use crate::store::events::{EventQuery, EventRow};
+use crate::store::known::Known;
 use crate::store::page::{Page, PageOf};
-use crate::store::{records, search};
+use crate::store::{imports, records, search};
+
+/// The store as known at `as_of`, for the root field `ctx` resolves and everything
+/// under it: as it stood after the last import recorded by then. Now when absent.
+async fn at(ctx: &Context<'_>, as_of: Option<DateTime<Utc>>) -> Result<Known> {
+    let Some(instant) = as_of else {
+        return Ok(Known::Now);
+    };
+    let db = ctx.data::<DatabaseConnection>()?;
+    let known = imports::known_at(db, instant)
+        .await
+        .map_err(AppError::from)?;
+    read_at(ctx, known)?;
+    Ok(known)
+}
 
 /// Most ids one `nodes` call takes.
 const MAX_NODES: usize = 100;
@@ -194,16 +209,17 @@ fn event_query(
 /// One page of the events `query` matches, as a connection of `N`.
 async fn event_page<N: async_graphql::OutputType + From<EventRow>>(
     ctx: &Context<'_>,
+    known: Known,
     query: EventQuery,
     names: Names,
     page: Page,
 ) -> Result<Conn<N>> {
     let db = ctx.data::<DatabaseConnection>()?;
-    let rows = query.page(db, &page, wanted_by_nodes(ctx)).await?;
+    let rows = query.page(db, known, &page, wanted_by_nodes(ctx)).await?;
     names.check_if_empty(ctx, &rows).await?;
     Ok(connection(
         rows,
-        query.count(db.get_database_backend()),
+        query.count(db.get_database_backend(), known),
         |row| Ok(N::from(row)),
     )?)
 }
@@ -217,7 +233,12 @@ impl Query {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "A global id, as any record's `id` gives it.")] id: ID,
+        #[graphql(
+            desc = "Answer with the data as the store knew it at this instant (known time, not event time); now when absent."
+        )]
+        as_of: Option<DateTime<Utc>>,
     ) -> Result<Option<Node>> {
+        at(ctx, as_of).await?;
         node_by_id(ctx, "id", &id).await
     }
 
@@ -226,7 +247,12 @@ impl Query {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global ids, at most 100.")] ids: Vec<ID>,
+        #[graphql(
+            desc = "Answer with the data as the store knew it at this instant (known time, not event time); now when absent."
+        )]
+        as_of: Option<DateTime<Utc>>,
     ) -> Result<Vec<Option<Node>>> {
+        at(ctx, as_of).await?;
         if ids.len() > MAX_NODES {
             return Err(AppError::bad_input(
                 "ids",
@@ -243,7 +269,12 @@ impl Query {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The actor's slug, such as `vladimir-putin`.")] slug: String,
+        #[graphql(
+            desc = "Answer with the data as the store knew it at this instant (known time, not event time); now when absent."
+        )]
+        as_of: Option<DateTime<Utc>>,
     ) -> Result<Actor> {
+        at(ctx, as_of).await?;
         let id = existing::<ActorById>(ctx, "actor", "slug", &slug).await?;
         Ok(Actor::from(
             load_one::<ActorById>(ctx, id)
@@ -257,7 +288,12 @@ impl Query {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The event's slug.")] slug: String,
+        #[graphql(
+            desc = "Answer with the data as the store knew it at this instant (known time, not event time); now when absent."
+        )]
+        as_of: Option<DateTime<Utc>>,
     ) -> Result<Event> {
+        at(ctx, as_of).await?;
         let id = record_id("event", &[&slug]);
         match load_one::<EventById>(ctx, id).await? {
             Some(row) => Ok(Event::from(row)),
@@ -272,7 +308,12 @@ impl Query {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The proposal's slug.")] slug: String,
+        #[graphql(
+            desc = "Answer with the data as the store knew it at this instant (known time, not event time); now when absent."
+        )]
+        as_of: Option<DateTime<Utc>>,
     ) -> Result<Proposal> {
+        at(ctx, as_of).await?;
         let id = record_id("proposal", &[&slug]);
         match load_one::<ProposalById>(ctx, id).await? {
             Some(row) => Ok(Proposal::from(row)),
@@ -287,12 +328,37 @@ impl Query {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The place's slug.")] slug: String,
+        #[graphql(
+            desc = "Answer with the data as the store knew it at this instant (known time, not event time); now when absent."
+        )]
+        as_of: Option<DateTime<Utc>>,
     ) -> Result<Place> {
+        at(ctx, as_of).await?;
         let id = record_id("place", &[&slug]);
         match load_one::<PlaceById>(ctx, id).await? {
             Some(row) => Ok(Place::from(row)),
             None => {
                 Err(AppError::not_found("slug", format!("no place has the slug `{slug}`")).into())
+            }
+        }
+    }
+
+    /// The source with this slug.
+    async fn source(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The source's slug.")] slug: String,
+        #[graphql(
+            desc = "Answer with the data as the store knew it at this instant (known time, not event time); now when absent."
+        )]
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Source> {
+        at(ctx, as_of).await?;
+        let id = record_id("source", &[&slug]);
+        match load_one::<SourceById>(ctx, id).await? {
+            Some(row) => Ok(Source::from(row)),
+            None => {
+                Err(AppError::not_found("slug", format!("no source has the slug `{slug}`")).into())
             }
         }
     }
@@ -311,12 +377,17 @@ impl Query {
         #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
+        #[graphql(
+            desc = "Answer with the data as the store knew it at this instant (known time, not event time); now when absent."
+        )]
+        as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<Actor>> {
+        let known = at(ctx, as_of).await?;
         let page = page(first, after, last, before)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let listing = records::actors(kind, country, order_by == NameOrder::NameDesc);
-        let rows = listing.page::<actor::Model>(db, &page).await?;
-        Ok(connection(rows, listing.count(db), |row| {
+        let rows = listing.page::<actor::Model>(db, known, &page).await?;
+        Ok(connection(rows, listing.count(db, known), |row| {
             Ok(Actor::from(row))
         })?)
     }
@@ -335,15 +406,20 @@ impl Query {
         #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
+        #[graphql(
+            desc = "Answer with the data as the store knew it at this instant (known time, not event time); now when absent."
+        )]
+        as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<Place>> {
+        let known = at(ctx, as_of).await?;
         let page = page(first, after, last, before)?;
         let mut names = Names::default();
         let parent = names.id_of(Named::Place, "parent", parent.as_deref());
         let db = ctx.data::<DatabaseConnection>()?;
         let listing = records::places(kind, parent, order_by == NameOrder::NameDesc);
-        let rows = listing.page::<place::Model>(db, &page).await?;
+        let rows = listing.page::<place::Model>(db, known, &page).await?;
         names.check_if_empty(ctx, &rows).await?;
-        Ok(connection(rows, listing.count(db), |row| {
+        Ok(connection(rows, listing.count(db, known), |row| {
             Ok(Place::from(row))
         })?)
     }
@@ -357,12 +433,17 @@ impl Query {
         #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
+        #[graphql(
+            desc = "Answer with the data as the store knew it at this instant (known time, not event time); now when absent."
+        )]
+        as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<Source>> {
+        let known = at(ctx, as_of).await?;
         let page = page(first, after, last, before)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let listing = records::sources(order_by == TitleOrder::TitleDesc);
-        let rows = listing.page::<source::Model>(db, &page).await?;
-        Ok(connection(rows, listing.count(db), |row| {
+        let rows = listing.page::<source::Model>(db, known, &page).await?;
+        Ok(connection(rows, listing.count(db, known), |row| {
             Ok(Source::from(row))
         })?)
     }
@@ -382,15 +463,20 @@ impl Query {
         #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
+        #[graphql(
+            desc = "Answer with the data as the store knew it at this instant (known time, not event time); now when absent."
+        )]
+        as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<Proposal>> {
+        let known = at(ctx, as_of).await?;
         let page = page(first, after, last, before)?;
         let mut names = Names::default();
         let party = names.id_of(Named::Actor, "party", party.as_deref());
         let db = ctx.data::<DatabaseConnection>()?;
         let listing = records::proposals(kind, status, party, order_by == TitleOrder::TitleDesc);
-        let rows = listing.page::<proposal::Model>(db, &page).await?;
+        let rows = listing.page::<proposal::Model>(db, known, &page).await?;
         names.check_if_empty(ctx, &rows).await?;
-        Ok(connection(rows, listing.count(db), |row| {
+        Ok(connection(rows, listing.count(db, known), |row| {
             Ok(Proposal::from(row))
         })?)
     }
@@ -407,12 +493,17 @@ impl Query {
         #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
+        #[graphql(
+            desc = "Answer with the data as the store knew it at this instant (known time, not event time); now when absent."
+        )]
+        as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<Event>> {
+        let known = at(ctx, as_of).await?;
         let page = page(first, after, last, before)?;
         let mut names = Names::default();
         let mut query = event_query(filter, order_by, &mut names)?;
         query.kinds = kinds.unwrap_or_default();
-        event_page(ctx, query, names, page).await
+        event_page(ctx, known, query, names, page).await
     }
 
     /// Meetings, calls and visits, in time order.
@@ -428,14 +519,19 @@ impl Query {
         #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
+        #[graphql(
+            desc = "Answer with the data as the store knew it at this instant (known time, not event time); now when absent."
+        )]
+        as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<Meeting>> {
+        let known = at(ctx, as_of).await?;
         let page = page(first, after, last, before)?;
         let mut names = Names::default();
         let mut query = event_query(filter, order_by, &mut names)?;
         query.kinds = vec![EventKind::Meeting];
         query.meeting_format = format;
         query.meeting_status = status;
-        event_page(ctx, query, names, page).await
+        event_page(ctx, known, query, names, page).await
     }
 
     /// Statements, in time order.
@@ -458,7 +554,12 @@ impl Query {
         #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
+        #[graphql(
+            desc = "Answer with the data as the store knew it at this instant (known time, not event time); now when absent."
+        )]
+        as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<Statement>> {
+        let known = at(ctx, as_of).await?;
         let page = page(first, after, last, before)?;
         let mut names = Names::default();
         let mut query = event_query(filter, order_by, &mut names)?;
@@ -467,7 +568,7 @@ impl Query {
         query.channel = channel;
         query.speaker = names.id_of(Named::Actor, "speaker", speaker.as_deref());
         query.about = names.id_of(Named::Event, "about", about.as_deref());
-        event_page(ctx, query, names, page).await
+        event_page(ctx, known, query, names, page).await
     }
 
     /// Strikes, attacks, assaults and captures, in time order.
@@ -482,13 +583,41 @@ impl Query {
         #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
+        #[graphql(
+            desc = "Answer with the data as the store knew it at this instant (known time, not event time); now when absent."
+        )]
+        as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<MilitaryEvent>> {
+        let known = at(ctx, as_of).await?;
         let page = page(first, after, last, before)?;
         let mut names = Names::default();
         let mut query = event_query(filter, order_by, &mut names)?;
         query.kinds = vec![EventKind::MilitaryEvent];
         query.military_kind = kind;
-        event_page(ctx, query, names, page).await
+        event_page(ctx, known, query, names, page).await
+    }
+
+    /// The runs that changed the store (imports, retractions, the upgrade to claims),
+    /// newest first.
+    #[allow(clippy::too_many_arguments)]
+    async fn imports(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Slug of a source: only the runs that changed its claims.")]
+        source: Option<String>,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
+        #[graphql(
+            desc = "Answer with the data as the store knew it at this instant (known time, not event time); now when absent."
+        )]
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Conn<Import>> {
+        let known = at(ctx, as_of).await?;
+        let page = page(first, after, last, before)?;
+        let source = source.map(|slug| record_id("source", &[&slug]));
+        imports_connection(ctx, source, known, page).await
     }
 
     /// Ranked full-text search over statements, event titles and summaries, and
@@ -499,7 +628,12 @@ impl Query {
         #[graphql(desc = "Words to look for, such as `ceasefire`.")] query: String,
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
+        #[graphql(
+            desc = "Answer with the data as the store knew it at this instant (known time, not event time); now when absent."
+        )]
+        as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<SearchHit>> {
+        let known = at(ctx, as_of).await?;
         if query.trim().is_empty() {
             return Err(
                 AppError::bad_input("query", "give at least one word to search for").into(),
@@ -507,7 +641,7 @@ impl Query {
         }
         let page = page(first, after, None, None)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let hits = search::page(db, &query, &page).await?;
+        let hits = search::page(db, known, &query, &page).await?;
         let (proposal_ids, event_ids): (Vec<&search::Hit>, Vec<&search::Hit>) = hits
             .rows
             .iter()
@@ -530,7 +664,7 @@ impl Query {
             results.push(result);
         }
         let mut results = results.into_iter();
-        let total = search::count(db.get_database_backend(), &query);
+        let total = search::count(db.get_database_backend(), known, &query);
         Ok(connection(hits, total, |hit| {
             let result = results.next().flatten().ok_or_else(|| {
                 AppError::internal(format!("search document {} has no record", hit.record_id))

@@ -16,6 +16,7 @@ use sea_orm::{
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::known::Known;
 use crate::db::entities::claim;
 use crate::db::sql::{IDS_PER_STATEMENT, ROWS_PER_STATEMENT, Sql, one_of};
 use crate::domain::*;
@@ -411,21 +412,24 @@ pub async fn live_of_subjects<C: ConnectionTrait>(
     Ok(claims)
 }
 
-/// Every claim about `subjects` recorded by import `known` or before, live or not, in
-/// the order they were recorded: the subjects' history.
+/// Every claim about `subjects` recorded by the time `known`, live then or not, in the
+/// order they were recorded: the subjects' history.
 pub async fn recorded_of_subjects<C: ConnectionTrait>(
     db: &C,
     subjects: &[i64],
-    known: i64,
+    known: Known,
 ) -> Result<Vec<claim::Model>, DbErr> {
-    claim::Entity::find()
-        .filter(one_of(
-            claim::Column::SubjectId,
-            subjects,
-            db.get_database_backend(),
-        ))
-        .filter(claim::Column::RecordedBy.lte(known))
+    let mut select = claim::Entity::find().filter(one_of(
+        claim::Column::SubjectId,
+        subjects,
+        db.get_database_backend(),
+    ));
+    if let Known::After(import) = known {
+        select = select.filter(claim::Column::RecordedBy.lte(import));
+    }
+    select
         .order_by_asc(claim::Column::RecordedBy)
+        .order_by_asc(claim::Column::SourceId)
         .all(db)
         .await
 }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveEnum, DatabaseConnection, DbBackend, DbErr, FromQueryResult, QueryResult};
 
+use super::known::Known;
 use super::page::{Count, Cursor, Keyed, Page, PageOf, SortKey};
 use super::rows::{Columns, Parented, read_rows, rows};
 use crate::db::entities::{actor, event_participant};
@@ -343,17 +344,6 @@ pub struct EventQuery {
 }
 
 impl EventQuery {
-    /// Writes the `WITH` prefix this query needs (the place tree), if any.
-    fn push_with(&self, sql: &mut Sql) {
-        if let Some(place) = self.place {
-            sql.push("WITH RECURSIVE within_place(id) AS (SELECT id FROM places WHERE id = ");
-            sql.bind(place);
-            sql.push(
-                " UNION ALL SELECT p.id FROM places p JOIN within_place w ON p.parent_id = w.id) ",
-            );
-        }
-    }
-
     /// The columns of the event's time and id to filter and order by: the
     /// participation's copies when the query names an actor, or the statement's when it
     /// names a speaker, so their (actor or speaker, time, event) index serves both and a
@@ -412,8 +402,17 @@ impl EventQuery {
         if let Some(to) = self.to {
             sql.push(&format!(" AND {time} < ")).bind(to);
         }
-        if self.place.is_some() {
-            sql.push(" AND e.place_id IN (SELECT id FROM within_place)");
+        if let Some(place) = self.place {
+            // The place tree as a subquery of its own, not a `WITH` clause in front: a
+            // read as of an import puts its own `WITH` clause there.
+            sql.push(
+                " AND e.place_id IN (WITH RECURSIVE within_place(id) AS (SELECT id FROM places WHERE id = ",
+            );
+            sql.bind(place);
+            sql.push(
+                " UNION ALL SELECT p.id FROM places p JOIN within_place w ON p.parent_id = w.id) \
+                 SELECT id FROM within_place)",
+            );
         }
         push_any(sql, "e.certainty", &self.certainty);
         if let Some(source) = self.source {
@@ -439,30 +438,29 @@ impl EventQuery {
         }
     }
 
-    /// The count of every event the query matches.
-    pub fn count(&self, backend: DbBackend) -> Count {
+    /// The count of every event the query matches, as known at `known`.
+    pub fn count(&self, backend: DbBackend, known: Known) -> Count {
         let mut sql = Sql::new(backend);
-        self.push_with(&mut sql);
         sql.push(match self.distinct_events(backend) {
             true => "SELECT COUNT(DISTINCT ep.event_id) AS n",
             false => "SELECT COUNT(*) AS n",
         });
         self.push_from(&mut sql, self.filtered_tables());
         self.push_where(&mut sql);
-        Count::Query(sql.build())
+        Count::Query(known.statement(sql.build()))
     }
 
     /// One page of the matching events, in time order, with what the nodes want.
     pub async fn page(
         &self,
         db: &DatabaseConnection,
+        known: Known,
         page: &Page,
         wanted: Wanted,
     ) -> Result<PageOf<EventRow>, DbErr> {
         let tables = EventColumns::of(&self.kinds, wanted).union(self.filtered_tables());
         let (time, id) = self.key_columns();
         let mut sql = Sql::new(db.get_database_backend());
-        self.push_with(&mut sql);
         sql.push("SELECT ");
         if self.distinct_events(sql.backend()) {
             sql.push(&format!("DISTINCT ON ({time}, {id}) "));
@@ -471,7 +469,7 @@ impl EventQuery {
         self.push_from(&mut sql, tables);
         self.push_where(&mut sql);
         page.push_window(&mut sql, time, id, self.descending);
-        let rows = read_rows(db, sql, |columns| EventRow::read(columns, tables)).await?;
+        let rows = read_rows(db, known, sql, |columns| EventRow::read(columns, tables)).await?;
         Ok(page.finish(rows))
     }
 }
@@ -523,14 +521,18 @@ fn push_any<E: ActiveEnum<Value = String>>(sql: &mut Sql, column: &str, values: 
 }
 
 /// Events by id, in no particular order.
-pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<EventRow>, DbErr> {
+pub async fn by_ids(
+    db: &DatabaseConnection,
+    known: Known,
+    ids: &[i64],
+) -> Result<Vec<EventRow>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("SELECT ");
     EventColumns::ALL.push_columns(&mut sql);
     sql.push(" FROM events e");
     EventColumns::ALL.push_joins(&mut sql);
     sql.push(" WHERE e.id").in_ids(ids);
-    read_rows(db, sql, |columns| {
+    read_rows(db, known, sql, |columns| {
         EventRow::read(columns, EventColumns::ALL)
     })
     .await
@@ -581,6 +583,7 @@ fn read_actor(columns: &mut Columns) -> Result<Option<actor::Model>, DbErr> {
 /// The participants of `events` with their actors, in order of role, then id.
 pub async fn participants(
     db: &DatabaseConnection,
+    known: Known,
     events: &[i64],
 ) -> Result<Vec<ParticipantRow>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
@@ -591,7 +594,7 @@ pub async fn participants(
     )
     .in_ids(events)
     .push(" ORDER BY ep.role, ep.id");
-    rows(db, sql).await
+    rows(db, known, sql).await
 }
 
 /// Which events of an actor a nested list holds.
@@ -630,18 +633,20 @@ const ACTORS_PER_STATEMENT: usize = 100;
 /// size, so the cost follows the page, not the actor's whole history.
 pub async fn pages_by_actor(
     db: &DatabaseConnection,
+    known: Known,
     actors: &[i64],
     request: &ActorPage,
 ) -> Result<Vec<Parented<EventRow>>, DbErr> {
     let mut pages = Vec::new();
     for chunk in actors.chunks(ACTORS_PER_STATEMENT) {
-        pages.extend(pages_of_chunk(db, chunk, request).await?);
+        pages.extend(pages_of_chunk(db, known, chunk, request).await?);
     }
     Ok(pages)
 }
 
 async fn pages_of_chunk(
     db: &DatabaseConnection,
+    known: Known,
     actors: &[i64],
     request: &ActorPage,
 ) -> Result<Vec<Parented<EventRow>>, DbErr> {
@@ -705,7 +710,7 @@ async fn pages_of_chunk(
     sql.push(&format!(
         " ORDER BY {owned}.parent_id, {owned}.occurred_at {direction}, {owned}.event_id {direction}"
     ));
-    read_rows(db, sql, |columns| {
+    read_rows(db, known, sql, |columns| {
         Ok(Parented {
             parent: columns.read()?,
             row: EventRow::read(columns, tables)?,
@@ -717,6 +722,7 @@ async fn pages_of_chunk(
 /// How many events (or statements) each of `actors` has.
 pub async fn counts_by_actor(
     db: &DatabaseConnection,
+    known: Known,
     actors: &[i64],
     which: ActorEvents,
 ) -> Result<Vec<(i64, i64)>, DbErr> {
@@ -742,6 +748,6 @@ pub async fn counts_by_actor(
         }
     }
     sql.push(" GROUP BY 1");
-    let counts: Vec<Count> = rows(db, sql).await?;
+    let counts: Vec<Count> = rows(db, known, sql).await?;
     Ok(counts.into_iter().map(|c| (c.actor_id, c.n)).collect())
 }

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
 use super::known::Known;
@@ -146,30 +146,13 @@ impl Listing {
         let mut sql = Sql::new(db.get_database_backend());
         self.push_query(&mut sql, "SELECT t.*");
         page.push_window(&mut sql, "t.id", "t.id", true);
-        Ok(page.finish(rows(db, sql).await?))
+        Ok(page.finish(rows(db, Known::Now, sql).await?))
     }
 }
 
 /// The imports with these ids.
 pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<import::Model>, DbErr> {
-    super::lookups::by_keys::<import::Entity>(db, import::Column::Id, ids).await
-}
-
-/// The time each of these imports was recorded.
-pub async fn times(
-    db: &DatabaseConnection,
-    ids: &[i64],
-) -> Result<Vec<(i64, DateTime<Utc>)>, DbErr> {
-    #[derive(FromQueryResult)]
-    struct Time {
-        id: i64,
-        recorded_at: DateTime<Utc>,
-    }
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push("SELECT id, recorded_at FROM imports WHERE id")
-        .in_ids(ids);
-    let rows: Vec<Time> = rows(db, sql).await?;
-    Ok(rows.into_iter().map(|t| (t.id, t.recorded_at)).collect())
+    super::lookups::by_keys::<import::Entity>(db, Known::Now, import::Column::Id, ids).await
 }
 
 /// The kind of the run: a label for messages.

@@ -2,6 +2,7 @@
 
 use sea_orm::{ActiveEnum, DatabaseConnection, DbErr, FromQueryResult};
 
+use super::known::Known;
 use super::page::{Count, Cursor, Keyed, Page, PageOf, SortKey};
 use super::rows::rows;
 use crate::db::entities::{actor, place, proposal, source};
@@ -98,17 +99,18 @@ impl Listing {
         }
     }
 
-    /// The count of every matching row.
-    pub fn count(&self, db: &DatabaseConnection) -> Count {
+    /// The count of every matching row, as known at `known`.
+    pub fn count(&self, db: &DatabaseConnection, known: Known) -> Count {
         let mut sql = Sql::new(db.get_database_backend());
         self.push_query(&mut sql, "SELECT COUNT(*) AS n");
-        Count::Query(sql.build())
+        Count::Query(known.statement(sql.build()))
     }
 
-    /// One page of the matching rows.
+    /// One page of the matching rows, as known at `known`.
     pub async fn page<M: FromQueryResult>(
         &self,
         db: &DatabaseConnection,
+        known: Known,
         page: &Page,
     ) -> Result<PageOf<M>, DbErr> {
         let mut sql = Sql::new(db.get_database_backend());
@@ -119,7 +121,7 @@ impl Listing {
             "t.id",
             self.descending,
         );
-        Ok(page.finish(rows(db, sql).await?))
+        Ok(page.finish(rows(db, known, sql).await?))
     }
 }
 

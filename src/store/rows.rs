@@ -5,21 +5,29 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, QueryResult, TryGetable,
 };
 
+use super::known::Known;
 use crate::db::sql::Sql;
 
-/// Runs `sql` and maps every row to `T`.
-pub async fn rows<T: FromQueryResult>(db: &DatabaseConnection, sql: Sql) -> Result<Vec<T>, DbErr> {
-    T::find_by_statement(sql.build()).all(db).await
+/// Runs `sql` on the store as known at `known` and maps every row to `T`.
+pub async fn rows<T: FromQueryResult>(
+    db: &DatabaseConnection,
+    known: Known,
+    sql: Sql,
+) -> Result<Vec<T>, DbErr> {
+    T::find_by_statement(known.statement(sql.build()))
+        .all(db)
+        .await
 }
 
-/// Runs `sql` and reads every row with `read`, for rows whose columns depend on how the
-/// statement was written.
+/// Runs `sql` on the store as known at `known` and reads every row with `read`, for
+/// rows whose columns depend on how the statement was written.
 pub async fn read_rows<T>(
     db: &DatabaseConnection,
+    known: Known,
     sql: Sql,
     read: impl Fn(&mut Columns) -> Result<T, DbErr>,
 ) -> Result<Vec<T>, DbErr> {
-    let results = db.query_all_raw(sql.build()).await?;
+    let results = db.query_all_raw(known.statement(sql.build())).await?;
     let mut rows = Vec::with_capacity(results.len());
     for row in &results {
         rows.push(read(&mut Columns::new(row))?);

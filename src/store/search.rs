@@ -7,6 +7,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryRe
 
 use crate::db::sql::{IDS_PER_STATEMENT, JSON_ROWS_PER_STATEMENT, ROWS_PER_STATEMENT};
 
+use super::known::Known;
 use super::page::{Count, Cursor, Keyed, Page, PageOf, SortKey};
 use super::rows::rows;
 use crate::db::sql::Sql;
@@ -38,8 +39,11 @@ fn fts5_query(text: &str) -> String {
         .join(" ")
 }
 
-/// The ranked matches as a subquery `hits(record_id, record_kind, rank)`.
-fn push_hits(sql: &mut Sql, text: &str) {
+/// The ranked matches as a subquery `hits(record_id, record_kind, rank)`, among the
+/// documents known at `known`: as of an import, the current documents it had written
+/// and the replaced ones it knew. (On SQLite each of the two tables ranks its matches
+/// by its own statistics.)
+fn push_hits(sql: &mut Sql, text: &str, known: Known) {
     match sql.backend() {
         DbBackend::Sqlite => {
             // bm25 weighs title matches twice as much as body matches; lower is better.
@@ -47,7 +51,18 @@ fn push_hits(sql: &mut Sql, text: &str) {
                 "(SELECT rowid AS record_id, record_kind, bm25(search_documents, 0.0, 2.0, 1.0) AS rank \
                  FROM search_documents WHERE search_documents MATCH ",
             );
-            sql.bind(fts5_query(text)).push(") hits");
+            sql.bind(fts5_query(text));
+            if let Known::After(import) = known {
+                sql.push(" AND known_from <= ").bind(import);
+                sql.push(
+                    " UNION ALL SELECT record_id, record_kind, bm25(search_history, 0.0, 0.0, 2.0, 1.0) \
+                     FROM search_history WHERE search_history MATCH ",
+                );
+                sql.bind(fts5_query(text));
+                sql.push(" AND known_from <= ").bind(import);
+                sql.push(" AND known_to > ").bind(import);
+            }
+            sql.push(") hits");
         }
         _ => {
             // The query is parsed once, as a one-row function scan: written inline, a
@@ -56,33 +71,59 @@ fn push_hits(sql: &mut Sql, text: &str) {
             sql.push("(SELECT d.record_id, d.record_kind, -CAST(ts_rank(d.document, q.query) AS DOUBLE PRECISION) AS rank \
                  FROM websearch_to_tsquery('english', ");
             sql.bind(text.to_owned());
-            sql.push(") AS q(query) JOIN search_documents d ON d.document @@ q.query) hits");
+            sql.push(") AS q(query) JOIN ");
+            match known {
+                Known::Now => {
+                    sql.push("search_documents d");
+                }
+                Known::After(import) => {
+                    sql.push(
+                        "(SELECT record_id, record_kind, document FROM search_documents WHERE known_from <= ",
+                    )
+                    .bind(import)
+                    .push(
+                        " UNION ALL SELECT record_id, record_kind, document FROM search_history \
+                         WHERE known_from <= ",
+                    )
+                    .bind(import)
+                    .push(" AND known_to > ")
+                    .bind(import)
+                    .push(") d");
+                }
+            }
+            sql.push(" ON d.document @@ q.query) hits");
         }
     }
 }
 
-/// How many records match `text`.
-pub fn count(backend: DbBackend, text: &str) -> Count {
+/// How many records known at `known` match `text`.
+pub fn count(backend: DbBackend, known: Known, text: &str) -> Count {
     if backend == DbBackend::Sqlite && fts5_query(text).is_empty() {
         return Count::Known(0);
     }
     let mut sql = Sql::new(backend);
     sql.push("SELECT COUNT(*) AS n FROM ");
-    push_hits(&mut sql, text);
+    push_hits(&mut sql, text, known);
     Count::Query(sql.build())
 }
 
-/// One page of matches for `text`, best first.
-pub async fn page(db: &DatabaseConnection, text: &str, page: &Page) -> Result<PageOf<Hit>, DbErr> {
+/// One page of matches for `text` among the records known at `known`, best first.
+pub async fn page(
+    db: &DatabaseConnection,
+    known: Known,
+    text: &str,
+    page: &Page,
+) -> Result<PageOf<Hit>, DbErr> {
     if db.get_database_backend() == DbBackend::Sqlite && fts5_query(text).is_empty() {
         return Ok(PageOf::default());
     }
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("SELECT record_id, record_kind, rank FROM ");
-    push_hits(&mut sql, text);
+    push_hits(&mut sql, text, known);
     sql.push(" WHERE 1 = 1");
     page.push_window(&mut sql, "rank", "record_id", false);
-    Ok(page.finish(rows(db, sql).await?))
+    // The documents carry their own known time: no table in the statement is resolved.
+    Ok(page.finish(rows(db, Known::Now, sql).await?))
 }
 
 /// The searchable text of one event or proposal.

@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL`, against PostgreSQL.
 
 mod helpers;
+mod history;
 
 mod examples;
 mod generate;

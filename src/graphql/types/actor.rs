@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, Object, Result};
 
 use super::event::{Event, Statement, events_connection};
+use super::history::{ActorProvenance, Claim, claims_about};
 use super::proposal::Position;
 use super::{Citation, citations_of, list, required};
 use crate::db::entities::{actor, affiliation};
@@ -113,6 +114,17 @@ impl Actor {
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
         citations_of(ctx, CitedRecord::Actor, self.0.id).await
     }
+
+    /// Who says what about it: every source's claims, the values each gives for each
+    /// field, and the fields they disagree on.
+    async fn provenance(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Also list claims their sources have since withdrawn.", default)]
+        include_retracted: bool,
+    ) -> Result<ActorProvenance> {
+        ActorProvenance::of(ctx, self.0.id, include_retracted).await
+    }
 }
 
 /// A tie from one actor to another ("Sergei Lavrov is Foreign Minister of Russia").
@@ -155,5 +167,16 @@ impl Affiliation {
     /// Where sources state the tie.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
         citations_of(ctx, CitedRecord::Affiliation, self.0.id).await
+    }
+
+    /// The claims that support the tie: one per source that states it (every version,
+    /// oldest first, with `includeRetracted`).
+    async fn claims(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Also list claims their sources have since withdrawn.", default)]
+        include_retracted: bool,
+    ) -> Result<Vec<Claim>> {
+        claims_about(ctx, self.0.id, include_retracted).await
     }
 }

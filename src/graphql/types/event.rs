@@ -3,6 +3,7 @@
 
 use async_graphql::{Context, ID, Interface, Object, Result, Union};
 
+use super::history::{Claim, EventProvenance, claims_about};
 use super::proposal::{Position, Proposal};
 use super::{Actor, Citation, Place, Time, TimeDetails, citations_of, list, one, required};
 use crate::db::entities::{actor, event_participant, event_proposal, event_relation};
@@ -94,6 +95,17 @@ use crate::store::page::Page;
         name = "citations",
         ty = "Vec<Citation>",
         desc = "Where sources report the event."
+    ),
+    field(
+        name = "provenance",
+        ty = "EventProvenance",
+        desc = "Who says what about it: every source's claims, the values each gives for each field, and the fields they disagree on.",
+        arg(
+            name = "include_retracted",
+            ty = "bool",
+            default = false,
+            desc = "Also list claims their sources have since withdrawn."
+        )
     )
 )]
 pub enum Event {
@@ -380,6 +392,17 @@ macro_rules! event_object {
                 citations_of(ctx, CitedRecord::Event, self.row.id).await
             }
 
+        /// Who says what about it: every source's claims, the values each gives for each
+        /// field, and the fields they disagree on.
+        async fn provenance(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Also list claims their sources have since withdrawn.", default)]
+            include_retracted: bool,
+        ) -> Result<EventProvenance> {
+            EventProvenance::of(ctx, self.row.id, include_retracted).await
+        }
+
             $($own)*
         }
     };
@@ -580,6 +603,17 @@ impl Participant {
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
         citations_of(ctx, CitedRecord::Participant, self.row.id).await
     }
+
+    /// The claims that support the actor's part: one per source that states it (every version,
+    /// oldest first, with `includeRetracted`).
+    async fn claims(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Also list claims their sources have since withdrawn.", default)]
+        include_retracted: bool,
+    ) -> Result<Vec<Claim>> {
+        claims_about(ctx, self.row.id, include_retracted).await
+    }
 }
 
 /// A relation between two events: "`from` KIND `to`", such as a readout that is an
@@ -624,6 +658,17 @@ impl EventRelation {
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
         citations_of(ctx, CitedRecord::EventRelation, self.0.id).await
     }
+
+    /// The claims that support the relation: one per source that states it (every version,
+    /// oldest first, with `includeRetracted`).
+    async fn claims(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Also list claims their sources have since withdrawn.", default)]
+        include_retracted: bool,
+    ) -> Result<Vec<Claim>> {
+        claims_about(ctx, self.0.id, include_retracted).await
+    }
 }
 
 /// A link between an event and a proposal.
@@ -663,6 +708,17 @@ impl EventProposalLink {
     /// Where sources state the link.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
         citations_of(ctx, CitedRecord::EventProposal, self.0.id).await
+    }
+
+    /// The claims that support the link: one per source that states it (every version,
+    /// oldest first, with `includeRetracted`).
+    async fn claims(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Also list claims their sources have since withdrawn.", default)]
+        include_retracted: bool,
+    ) -> Result<Vec<Claim>> {
+        claims_about(ctx, self.0.id, include_retracted).await
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod actor;
 mod event;
+mod history;
 mod node;
 mod place;
 mod proposal;
@@ -17,6 +18,7 @@ pub use self::event::{
     Event, EventProposalLink, EventRelation, Meeting, MilitaryEvent, Participant, Statement,
     Subject, wanted_by_nodes,
 };
+pub use self::history::{Claim, Import, imports_connection};
 pub use self::node::{Node, node_by_id};
 pub use self::place::Place;
 pub use self::proposal::{Position, Proposal, ProposalParty, Provision};

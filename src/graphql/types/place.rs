@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, Object, Result};
 
+use super::history::PlaceProvenance;
 use super::{Citation, citations_of, list, one};
 use crate::db::entities::place;
 use crate::domain::{CitedRecord, PlaceKind};
@@ -68,5 +69,16 @@ impl Place {
     /// Where sources name the place.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
         citations_of(ctx, CitedRecord::Place, self.0.id).await
+    }
+
+    /// Who says what about it: every source's claims, the values each gives for each
+    /// field, and the fields they disagree on.
+    async fn provenance(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Also list claims their sources have since withdrawn.", default)]
+        include_retracted: bool,
+    ) -> Result<PlaceProvenance> {
+        PlaceProvenance::of(ctx, self.0.id, include_retracted).await
     }
 }

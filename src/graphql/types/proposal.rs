@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, Object, Result};
 
 use super::event::{EventProposalLink, Statement};
+use super::history::{Claim, ProposalProvenance, ProvisionProvenance, claims_about};
 use super::{Actor, Citation, Time, TimeDetails, citations_of, list, one, required};
 use crate::db::entities::{position, proposal, proposal_party, provision};
 use crate::domain::*;
@@ -126,6 +127,17 @@ impl Proposal {
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
         citations_of(ctx, CitedRecord::Proposal, self.0.id).await
     }
+
+    /// Who says what about it: every source's claims, the values each gives for each
+    /// field, and the fields they disagree on.
+    async fn provenance(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Also list claims their sources have since withdrawn.", default)]
+        include_retracted: bool,
+    ) -> Result<ProposalProvenance> {
+        ProposalProvenance::of(ctx, self.0.id, include_retracted).await
+    }
 }
 
 /// An actor's part in a proposal.
@@ -163,6 +175,17 @@ impl ProposalParty {
     /// Where sources state the actor's part.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
         citations_of(ctx, CitedRecord::ProposalParty, self.0.id).await
+    }
+
+    /// The claims that support the party's part: one per source that states it (every version,
+    /// oldest first, with `includeRetracted`).
+    async fn claims(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Also list claims their sources have since withdrawn.", default)]
+        include_retracted: bool,
+    ) -> Result<Vec<Claim>> {
+        claims_about(ctx, self.0.id, include_retracted).await
     }
 }
 
@@ -216,6 +239,17 @@ impl Provision {
     /// Where sources state it.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
         citations_of(ctx, CitedRecord::Provision, self.0.id).await
+    }
+
+    /// Who says what about it: every source's claims, the values each gives for each
+    /// field, and the fields they disagree on.
+    async fn provenance(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Also list claims their sources have since withdrawn.", default)]
+        include_retracted: bool,
+    ) -> Result<ProvisionProvenance> {
+        ProvisionProvenance::of(ctx, self.0.id, include_retracted).await
     }
 }
 
@@ -274,5 +308,16 @@ impl Position {
     /// Where sources state it.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
         citations_of(ctx, CitedRecord::Position, self.0.id).await
+    }
+
+    /// The claims that support the position: one per source that states it (every version,
+    /// oldest first, with `includeRetracted`).
+    async fn claims(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Also list claims their sources have since withdrawn.", default)]
+        include_retracted: bool,
+    ) -> Result<Vec<Claim>> {
+        claims_about(ctx, self.0.id, include_retracted).await
     }
 }
