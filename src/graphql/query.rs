@@ -425,6 +425,7 @@ impl Query {
     }
 
     /// Sources, by title.
+    #[allow(clippy::too_many_arguments)]
     async fn sources(
         &self,
         ctx: &Context<'_>,
