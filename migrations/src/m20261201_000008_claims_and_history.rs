@@ -12,6 +12,12 @@
 //!   with `known_from <= N` from the table and those with `known_from <= N < known_to`
 //!   from its history.
 //! - Citations get the W3C TextQuoteSelector's `prefix` and `suffix`.
+//! - On PostgreSQL the resolved tables lose their foreign keys. The rows are resolved
+//!   from claims, and the resolver writes a row only once every record it refers to is
+//!   resolved, and removes (into the history) every row that refers to a removed
+//!   record; a cascade would remove rows without keeping them. The per-row checks took
+//!   11.5 s of a 71 s scale-1 load. SQLite keeps them (dropping one there rebuilds the
+//!   table), and the tests, which run on both, check the resolver against them.
 //!
 //! Rows already in the store become claims of the sources that cite them; that is done
 //! by the application right after this migration (`communique::store::migrate`), since
@@ -45,6 +51,35 @@ const RESOLVED: [(&str, &str); 17] = [
     ("provisions", "id"),
     ("positions", "id"),
     ("citations", "id"),
+];
+
+/// The foreign keys of the resolved tables, dropped on PostgreSQL: (table, column,
+/// referenced table, action on delete).
+const FOREIGN_KEYS: [(&str, &str, &str, &str); 24] = [
+    ("actor_aliases", "actor_id", "actors", "CASCADE"),
+    ("affiliations", "actor_id", "actors", "CASCADE"),
+    ("affiliations", "target_actor_id", "actors", "CASCADE"),
+    ("places", "parent_id", "places", "RESTRICT"),
+    ("events", "place_id", "places", "RESTRICT"),
+    ("meetings", "event_id", "events", "CASCADE"),
+    ("statements", "event_id", "events", "CASCADE"),
+    ("statements", "speaker_id", "actors", "RESTRICT"),
+    ("statements", "outlet_id", "actors", "RESTRICT"),
+    ("military_events", "event_id", "events", "CASCADE"),
+    ("event_participants", "event_id", "events", "CASCADE"),
+    ("event_participants", "actor_id", "actors", "RESTRICT"),
+    ("event_relations", "event_id", "events", "CASCADE"),
+    ("event_relations", "related_event_id", "events", "CASCADE"),
+    ("proposal_parties", "actor_id", "actors", "RESTRICT"),
+    ("proposal_parties", "proposal_id", "proposals", "CASCADE"),
+    ("provisions", "proposal_id", "proposals", "CASCADE"),
+    ("positions", "statement_id", "events", "SET NULL"),
+    ("positions", "actor_id", "actors", "RESTRICT"),
+    ("positions", "proposal_id", "proposals", "CASCADE"),
+    ("positions", "provision_id", "provisions", "CASCADE"),
+    ("event_proposals", "proposal_id", "proposals", "CASCADE"),
+    ("event_proposals", "event_id", "events", "CASCADE"),
+    ("citations", "source_id", "sources", "CASCADE"),
 ];
 
 #[async_trait::async_trait]
@@ -120,6 +155,14 @@ impl MigrationTrait for Migration {
 
         let db = manager.get_connection();
         let backend = manager.get_database_backend();
+        if backend == DbBackend::Postgres {
+            for (table, column, _, _) in FOREIGN_KEYS {
+                db.execute_unprepared(&format!(
+                    "ALTER TABLE {table} DROP CONSTRAINT fk_{table}_{column}"
+                ))
+                .await?;
+            }
+        }
         for (table, key) in RESOLVED {
             manager
                 .alter_table(Table::alter().table(table).add_column(known_from()).take())
@@ -224,6 +267,15 @@ impl MigrationTrait for Migration {
             manager
                 .alter_table(Table::alter().table("citations").drop_column(column).take())
                 .await?;
+        }
+        if manager.get_database_backend() == DbBackend::Postgres {
+            for (table, column, target, on_delete) in FOREIGN_KEYS {
+                db.execute_unprepared(&format!(
+                    "ALTER TABLE {table} ADD CONSTRAINT fk_{table}_{column} FOREIGN KEY ({column}) \
+                     REFERENCES {target}(id) ON DELETE {on_delete}"
+                ))
+                .await?;
+            }
         }
         drop_tables(manager, &["unresolved", "claims", "imports"]).await
     }

@@ -102,6 +102,102 @@ pub fn parse_document(file: &Path, text: &str) -> Result<Document, Vec<Rejection
         .collect())
 }
 
+/// What was left out of a document read in part: the faults of the records that could
+/// not be read, their ids (what refers to them is not refused again), and where each
+/// record read stood in the file. Empty for a document read whole.
+#[derive(Default)]
+struct Unread {
+    faults: Vec<Rejection>,
+    ids: HashSet<i64>,
+    /// For each section, the index in the file of each record read, in order.
+    indices: Vec<(&'static str, Vec<usize>)>,
+}
+
+impl Unread {
+    /// The faults of the records left out, with `found` (of the document read in part)
+    /// at their paths in the file.
+    fn in_file(mut self, found: Vec<Rejection>) -> Vec<Rejection> {
+        let mut all = std::mem::take(&mut self.faults);
+        for mut rejection in found {
+            rejection.path = self.path_in_file(&rejection.path);
+            all.push(rejection);
+        }
+        all
+    }
+
+    /// `path` in the document read in part, as a path in the file.
+    fn path_in_file(&self, path: &str) -> String {
+        for (section, indices) in &self.indices {
+            let prefix = format!("$.{section}[");
+            if let Some(rest) = path.strip_prefix(&prefix)
+                && let Some((index, tail)) = rest.split_once(']')
+                && let Some(original) = index.parse::<usize>().ok().and_then(|i| indices.get(i))
+            {
+                return format!("{prefix}{original}]{tail}");
+            }
+        }
+        path.to_owned()
+    }
+}
+
+/// The records of `file` that can be read, as a document of their own, when the file
+/// is valid JSON with a readable source and only some records have `faults`.
+fn read_in_part(file: &Path, faults: Vec<Rejection>) -> Result<(Document, Unread), Vec<Rejection>> {
+    use self::document::*;
+    let Some(value) = std::fs::read_to_string(file).ok().and_then(|text| {
+        serde_json::from_str::<Value>(text.strip_prefix('\u{feff}').unwrap_or(&text)).ok()
+    }) else {
+        return Err(faults);
+    };
+    let Some(source) = value
+        .get("source")
+        .and_then(|source| serde_json::from_value::<SourceDoc>(source.clone()).ok())
+    else {
+        return Err(faults);
+    };
+    let mut unread = Unread {
+        faults,
+        ..Unread::default()
+    };
+    fn section<T: DeserializeOwned>(
+        value: &Value,
+        name: &'static str,
+        kind: Option<&str>,
+        unread: &mut Unread,
+    ) -> Vec<T> {
+        let mut read = Vec::new();
+        let mut indices = Vec::new();
+        let records = value.get(name).and_then(Value::as_array);
+        for (i, record) in records.into_iter().flatten().enumerate() {
+            match serde_json::from_value::<T>(record.clone()) {
+                Ok(record) => {
+                    read.push(record);
+                    indices.push(i);
+                }
+                Err(_) => {
+                    if let (Some(kind), Some(slug)) =
+                        (kind, record.get("slug").and_then(Value::as_str))
+                    {
+                        unread.ids.insert(crate::ids::record_id(kind, &[slug]));
+                    }
+                }
+            }
+        }
+        unread.indices.push((name, indices));
+        read
+    }
+    let document = Document {
+        schema: None,
+        source,
+        actors: section(&value, "actors", Some("actor"), &mut unread),
+        affiliations: section(&value, "affiliations", None, &mut unread),
+        places: section(&value, "places", Some("place"), &mut unread),
+        events: section(&value, "events", Some("event"), &mut unread),
+        proposals: section(&value, "proposals", Some("proposal"), &mut unread),
+    };
+    Ok((document, unread))
+}
+
 /// A serde_json message without the position it appends: the path already says where.
 fn without_position(message: &str) -> String {
     match message.rfind(" at line ") {
@@ -214,9 +310,17 @@ pub async fn import_files(
             Ok((document, text)) => {
                 let (mut plan, found) = plan::plan(file, &document, body_text.as_deref());
                 plan.account.document_sha256 = Some(hex_sha256(&text));
-                planned.push((plan, found));
+                planned.push((plan, found, Unread::default()));
             }
-            Err(found) => rejections.push(found),
+            // The records that could be read are checked too, so that one run shows
+            // every problem of the document.
+            Err(faults) => match read_in_part(file, faults) {
+                Ok((document, unread)) => {
+                    let (plan, found) = plan::plan(file, &document, body_text.as_deref());
+                    planned.push((plan, found, unread));
+                }
+                Err(faults) => rejections.push(faults),
+            },
         }
     }
     let summary = import_plans(db, planned, rejections).await?;
@@ -233,7 +337,10 @@ pub async fn import_documents(
 ) -> Result<ImportSummary, ImportError> {
     let planned = documents
         .iter()
-        .map(|document| plan::plan(name, document, None))
+        .map(|document| {
+            let (plan, found) = plan::plan(name, document, None);
+            (plan, found, Unread::default())
+        })
         .collect();
     import_plans(db, planned, Vec::new()).await
 }
@@ -243,7 +350,7 @@ pub async fn import_documents(
 /// `refused` holds the faults of documents that could not be read at all.
 async fn import_plans(
     db: &DatabaseConnection,
-    planned: Vec<(Plan, Vec<Rejection>)>,
+    planned: Vec<(Plan, Vec<Rejection>, Unread)>,
     mut refused: Vec<Vec<Rejection>>,
 ) -> Result<ImportSummary, ImportError> {
     let txn = db.begin().await?;
@@ -251,12 +358,14 @@ async fn import_plans(
     let mut summary = ImportSummary::default();
     // Ids declared by refused documents: what refers to them is not refused again.
     let mut skip: HashSet<i64> = HashSet::new();
-    for (mut plan, mut found) in planned {
+    for (mut plan, mut found, unread) in planned {
+        skip.extend(&unread.ids);
         let (problems, seen) = checks::against_store(&txn, &plan, &skip).await?;
         found.extend(problems);
         plan.account.seen = seen;
-        if !found.is_empty() || !refused.is_empty() {
+        if !found.is_empty() || !unread.faults.is_empty() || !refused.is_empty() {
             skip.extend(plan.declared.iter().map(|declared| declared.id));
+            let found = unread.in_file(found);
             if !found.is_empty() {
                 refused.push(found);
             }

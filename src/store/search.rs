@@ -223,7 +223,10 @@ pub async fn sync<C: ConnectionTrait>(
         ))
         .bind(import)
         .push(&format!(" FROM search_documents WHERE {id}"))
-        .in_ids(chunk);
+        .in_ids(chunk)
+        // A document written earlier in this import was never known: no history.
+        .push(" AND known_from < ")
+        .bind(import);
         db.execute_raw(sql.build()).await?;
         let mut delete = Sql::new(backend);
         delete

@@ -149,7 +149,7 @@ where
 }
 
 /// Copies the current versions of the rows with these keys into the history, as
-/// replaced by import `import`.
+/// replaced by import `import`, unless that import wrote them.
 async fn keep_in_history<C: ConnectionTrait>(
     db: &C,
     import: i64,
@@ -167,7 +167,10 @@ async fn keep_in_history<C: ConnectionTrait>(
         ))
         .bind(import)
         .push(&format!(" FROM {table} WHERE {key}"))
-        .in_ids(chunk);
+        .in_ids(chunk)
+        // A version written earlier in this import was never known: no history.
+        .push(" AND known_from < ")
+        .bind(import);
         db.execute_raw(sql.build()).await?;
     }
     Ok(())

@@ -14,7 +14,7 @@ const MOST_STATEMENTS: usize = 12;
 
 /// Every `examples/queries/*.graphql`, sorted by name, with its variables (from the
 /// `.variables.json` beside it, or none).
-fn examples() -> Vec<(String, String, Value)> {
+pub fn examples() -> Vec<(String, String, Value)> {
     let dir = root().join("examples/queries");
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))

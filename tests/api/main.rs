@@ -4,6 +4,7 @@
 mod helpers;
 mod history;
 
+mod curation;
 mod examples;
 mod generate;
 mod graphql_actors;
@@ -14,3 +15,4 @@ mod read_api;
 mod schema_files;
 mod sources;
 mod statement_counts;
+mod upgrade;
