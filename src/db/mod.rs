@@ -34,6 +34,10 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
+                // Each statement of a transaction keeps the pages it changes in a
+                // journal of its own, to undo it alone: in memory, not a temporary file
+                // (an import's writes went through the kernel twice).
+                .pragma("temp_store", "memory")
         });
     Database::connect(options).await
 }

@@ -62,10 +62,6 @@ pub async fn lock<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
             // writes; in SQLite's default 2 MB cache of pages they were read again
             // from the file, and the copies took as long as the work itself.
             db.execute_unprepared(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}"))
-                .await?;
-            // Each statement of a transaction keeps the pages it changes in a journal of
-            // its own, to undo it alone; in memory, not in a temporary file.
-            db.execute_unprepared("PRAGMA temp_store = MEMORY")
                 .await
                 .map(drop)
         }

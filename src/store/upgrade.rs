@@ -12,8 +12,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, TransactionTrait,
 };
 
 use super::claims::{self, *};
@@ -35,7 +37,16 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     }
     let txn = db.begin().await?;
     imports::lock(&txn).await?;
-    let claimed = claims_of_rows(&txn).await?;
+    let (claimed, quotes) = claims_of_rows(&txn).await?;
+    // Citations found in a body get the words around them, as an import now gives.
+    for (id, prefix, suffix) in quotes {
+        citation::Entity::update_many()
+            .col_expr(citation::Column::Prefix, Expr::value(prefix))
+            .col_expr(citation::Column::Suffix, Expr::value(suffix))
+            .filter(citation::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+    }
     let mut last = 0;
     for (source, claims) in claimed {
         let (id, recorded_at) = imports::next(&txn).await?;
@@ -124,8 +135,14 @@ impl Attribution {
     }
 }
 
-/// Every row of the resolved tables as claims of its sources.
-async fn claims_of_rows<C: ConnectionTrait>(db: &C) -> Result<BTreeMap<i64, Vec<Claim>>, DbErr> {
+/// The words just before and after a citation's excerpt: (citation, prefix, suffix).
+type Quote = (i64, String, String);
+
+/// Every row of the resolved tables as claims of its sources, with the context of each
+/// citation whose source has its body.
+async fn claims_of_rows<C: ConnectionTrait>(
+    db: &C,
+) -> Result<(BTreeMap<i64, Vec<Claim>>, Vec<Quote>), DbErr> {
     let citations = citation::Entity::find().all(db).await?;
     let bodies: HashMap<i64, String> = source::Entity::find()
         .all(db)
@@ -302,11 +319,13 @@ async fn claims_of_rows<C: ConnectionTrait>(db: &C) -> Result<BTreeMap<i64, Vec<
         };
         who.claim(row.id, Some(row.proposal_id), &facts);
     }
+    let mut quotes = Vec::new();
     for row in citations {
         let (prefix, suffix) = match (bodies.get(&row.source_id), row.start_offset, row.end_offset)
         {
             (Some(body), Some(start), Some(end)) => {
                 let (prefix, suffix) = quote_context(body, start, end);
+                quotes.push((row.id, prefix.clone(), suffix.clone()));
                 (Some(prefix), Some(suffix))
             }
             _ => (row.prefix, row.suffix),
@@ -326,7 +345,7 @@ async fn claims_of_rows<C: ConnectionTrait>(db: &C) -> Result<BTreeMap<i64, Vec<
             .or_default()
             .push(Claim::new(row.id, &facts));
     }
-    Ok(who.claims)
+    Ok((who.claims, quotes))
 }
 
 /// Rows of a kind table, by their event.
