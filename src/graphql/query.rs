@@ -108,6 +108,19 @@ async fn existing<F: Fetch<Key = i64>>(
     }
 }
 
+/// The record of `kind` with `slug`, read through question `F`; NOT_FOUND on the `slug`
+/// argument when none has it.
+async fn by_slug<F: Fetch<Key = i64>, T: From<F::Value>>(
+    ctx: &Context<'_>,
+    kind: &str,
+    slug: &str,
+) -> Result<T> {
+    match load_one::<F>(ctx, record_id(kind, &[slug])).await? {
+        Some(row) => Ok(T::from(row)),
+        None => Err(AppError::not_found("slug", format!("no {kind} has the slug `{slug}`")).into()),
+    }
+}
+
 /// A kind of record a list's argument can name by slug.
 #[derive(Debug, Clone, Copy)]
 enum Named {
@@ -275,12 +288,7 @@ impl Query {
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Actor> {
         at(ctx, as_of).await?;
-        let id = existing::<ActorById>(ctx, "actor", "slug", &slug).await?;
-        Ok(Actor::from(
-            load_one::<ActorById>(ctx, id)
-                .await?
-                .ok_or_else(|| AppError::internal("actor vanished"))?,
-        ))
+        by_slug::<ActorById, _>(ctx, "actor", &slug).await
     }
 
     /// The event with this slug: a meeting, statement or military event.
@@ -294,13 +302,7 @@ impl Query {
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Event> {
         at(ctx, as_of).await?;
-        let id = record_id("event", &[&slug]);
-        match load_one::<EventById>(ctx, id).await? {
-            Some(row) => Ok(Event::from(row)),
-            None => {
-                Err(AppError::not_found("slug", format!("no event has the slug `{slug}`")).into())
-            }
-        }
+        by_slug::<EventById, _>(ctx, "event", &slug).await
     }
 
     /// The proposal with this slug.
@@ -314,13 +316,7 @@ impl Query {
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Proposal> {
         at(ctx, as_of).await?;
-        let id = record_id("proposal", &[&slug]);
-        match load_one::<ProposalById>(ctx, id).await? {
-            Some(row) => Ok(Proposal::from(row)),
-            None => Err(
-                AppError::not_found("slug", format!("no proposal has the slug `{slug}`")).into(),
-            ),
-        }
+        by_slug::<ProposalById, _>(ctx, "proposal", &slug).await
     }
 
     /// The place with this slug.
@@ -334,13 +330,7 @@ impl Query {
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Place> {
         at(ctx, as_of).await?;
-        let id = record_id("place", &[&slug]);
-        match load_one::<PlaceById>(ctx, id).await? {
-            Some(row) => Ok(Place::from(row)),
-            None => {
-                Err(AppError::not_found("slug", format!("no place has the slug `{slug}`")).into())
-            }
-        }
+        by_slug::<PlaceById, _>(ctx, "place", &slug).await
     }
 
     /// The source with this slug.
@@ -354,13 +344,7 @@ impl Query {
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Source> {
         at(ctx, as_of).await?;
-        let id = record_id("source", &[&slug]);
-        match load_one::<SourceById>(ctx, id).await? {
-            Some(row) => Ok(Source::from(row)),
-            None => {
-                Err(AppError::not_found("slug", format!("no source has the slug `{slug}`")).into())
-            }
-        }
+        by_slug::<SourceById, _>(ctx, "source", &slug).await
     }
 
     /// Actors, by name.

@@ -8,7 +8,6 @@
 //! in every claim about the subject.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveEnum, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
     QueryOrder, Set,
@@ -434,7 +433,8 @@ pub async fn recorded_of_subjects<C: ConnectionTrait>(
         .await
 }
 
-/// Records `claims` of `source` as recorded by import `import`.
+/// Records `claims` of `source` as recorded by import `import`: new rows, since no claim
+/// names that import yet, and at most one claim per subject.
 pub async fn record<C: ConnectionTrait>(
     db: &C,
     source: i64,
@@ -464,7 +464,7 @@ pub async fn record<C: ConnectionTrait>(
             .bind(array(ArrayType::String, kinds))
             .push("::TEXT[], ")
             .bind(array(ArrayType::String, values))
-            .push("::TEXT[]) AS t(subject_id, subject_kind, value) ON CONFLICT DO NOTHING");
+            .push("::TEXT[]) AS t(subject_id, subject_kind, value)");
             db.execute_raw(sql.build()).await?;
         }
         return Ok(());
@@ -479,7 +479,6 @@ pub async fn record<C: ConnectionTrait>(
             retracted_by: Set(None),
         });
         claim::Entity::insert_many(rows)
-            .on_conflict(OnConflict::new().do_nothing().to_owned())
             .exec_without_returning(db)
             .await?;
     }
