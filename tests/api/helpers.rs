@@ -200,7 +200,7 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
-/// The tables every migration together creates.
+/// The tables every migration together creates, each after the tables it refers to.
 pub const DOMAIN_TABLES: [&str; 18] = [
     "sources",
     "actors",
@@ -213,8 +213,8 @@ pub const DOMAIN_TABLES: [&str; 18] = [
     "military_events",
     "event_participants",
     "event_relations",
-    "event_proposals",
     "proposals",
+    "event_proposals",
     "proposal_parties",
     "provisions",
     "positions",

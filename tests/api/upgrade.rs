@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::examples::examples;
 use communique::import::import_files;
 
-use crate::helpers::{TestDb, graphql, root, seed_body, seed_file};
+use crate::helpers::{DOMAIN_TABLES, TestDb, graphql, root, seed_body, seed_file};
 use crate::on_both_backends;
 
 /// The last migration of the release before claims.
@@ -78,28 +78,12 @@ async fn load_dump(db: &DatabaseConnection) {
     let dump: serde_json::Map<String, Value> = serde_json::from_str(&text).expect("the dump");
     let backend = db.get_database_backend();
     // Referenced tables before the tables that refer to them.
-    const ORDER: [&str; 18] = [
-        "sources",
-        "actors",
-        "actor_aliases",
-        "affiliations",
-        "places",
-        "events",
-        "meetings",
-        "statements",
-        "military_events",
-        "event_participants",
-        "event_relations",
-        "proposals",
-        "event_proposals",
-        "proposal_parties",
-        "provisions",
-        "positions",
-        "citations",
-        "search_documents",
-    ];
-    assert_eq!(dump.len(), ORDER.len(), "the dump holds other tables");
-    for table in ORDER {
+    assert_eq!(
+        dump.len(),
+        DOMAIN_TABLES.len(),
+        "the dump holds other tables"
+    );
+    for table in DOMAIN_TABLES {
         let mut rows: Vec<&Value> = dump[table].as_array().expect("rows").iter().collect();
         if table == "places" {
             // Parents before the places within them.
