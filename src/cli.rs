@@ -2,14 +2,19 @@
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
-use tracing_subscriber::EnvFilter;
 
 use crate::config::{Cli, Command, MigrateAction};
-use crate::{db, generate, graphql, http, import, seeds, store};
+use crate::{db, generate, graphql, http, import, seeds, store, telemetry};
 
 /// Runs `cli`'s command; `serve` when none is given.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    init_logging();
+    let telemetry = telemetry::init(cli.log_format)?;
+    let result = run_command(cli).await;
+    telemetry.shutdown().await;
+    result
+}
+
+async fn run_command(cli: Cli) -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve(cli.serve));
     match command {
         Command::ExportSchema => {
@@ -143,16 +148,6 @@ fn redact(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
-}
-
-fn init_logging() {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("communique=info,tower_http=info"));
-    // A second call (tests run several commands in one process) keeps the first.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }
 
 #[cfg(test)]

@@ -3,14 +3,15 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// communique: a GraphQL API over cited, structured data about diplomacy and war.
 #[derive(Debug, Parser)]
 #[command(
     name = "communique",
     version,
-    after_help = "Logging: set RUST_LOG (default `communique=info,tower_http=info`), such as RUST_LOG=debug."
+    after_help = "Logging: set RUST_LOG (default `communique=info,tower_http=info`), such as RUST_LOG=debug.\n\
+                  Tracing: set OTEL_EXPORTER_OTLP_ENDPOINT (OTLP over HTTP) and OTEL_SERVICE_NAME."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -20,6 +21,24 @@ pub struct Cli {
     pub serve: ServeArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Log lines as plain text (coloured only on a terminal) or as JSON objects.
+    #[arg(
+        long,
+        env = "COMMUNIQUE_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text,
+        global = true
+    )]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event, its spans' fields before it.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
 }
 
 /// Where the data lives.

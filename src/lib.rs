@@ -14,3 +14,4 @@ pub mod ids;
 pub mod import;
 pub mod seeds;
 pub mod store;
+pub mod telemetry;

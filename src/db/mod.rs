@@ -8,7 +8,7 @@ use std::time::Duration;
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
 /// Connects to `url` (`sqlite://…` or `postgres://…`) with a pool of at most
-/// `max_connections`.
+/// `max_connections`, reporting each statement to [`crate::telemetry`].
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     options
@@ -39,7 +39,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 // (an import's writes went through the kernel twice).
                 .pragma("temp_store", "memory")
         });
-    Database::connect(options).await
+    let mut db = Database::connect(options).await?;
+    crate::telemetry::instrument(&mut db);
+    Ok(db)
 }
 
 /// Refreshes the planner's statistics, so queries over freshly loaded rows take the

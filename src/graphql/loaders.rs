@@ -31,6 +31,7 @@ use async_graphql::futures_util::stream::{FuturesUnordered, StreamExt};
 use async_graphql::{Context, QueryPathSegment, Request};
 use sea_orm::DatabaseConnection;
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 use super::error::AppError;
 use crate::db::entities::*;
@@ -66,7 +67,14 @@ impl<F: Fetch> Loader<F::Key> for DbLoader<F> {
     type Error = AppError;
 
     async fn load(&self, keys: &[F::Key]) -> Result<HashMap<F::Key, F::Value>, AppError> {
-        F::fetch(&self.db, self.known, keys).await
+        let loader = tracing::debug_span!(
+            "loader",
+            loader = crate::telemetry::short_type_name::<F>(),
+            keys = keys.len()
+        );
+        F::fetch(&self.db, self.known, keys)
+            .instrument(loader)
+            .await
     }
 }
 

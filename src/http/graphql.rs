@@ -15,12 +15,13 @@ use async_graphql::{Request, Variables};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Extension, Html, IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::AppState;
 use crate::graphql::loaders;
+use crate::telemetry::GraphqlOutcome;
 
 /// The response media types we can produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,6 +283,7 @@ async fn execute(
         return response;
     }
     let (request, batches) = loaders::register(request, &state.db);
+    let operation = request.operation_name.clone();
     let response = batches.drive(state.schema.execute(request)).await;
     // Errors raised before execution carry no path; field errors always do. Such a
     // response has no `data` entry at all, as the GraphQL spec asks.
@@ -298,7 +300,13 @@ async fn execute(
         (StatusCode::OK, serde_json::to_vec(&response))
     };
     match body {
-        Ok(body) => (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response(),
+        Ok(body) => (
+            status,
+            [(header::CONTENT_TYPE, media.content_type())],
+            Extension(GraphqlOutcome::new(operation, &response)),
+            body,
+        )
+            .into_response(),
         Err(error) => {
             tracing::error!(%error, "cannot serialize a GraphQL response");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()

@@ -1,4 +1,5 @@
-//! The HTTP edge: routes, GraphQL over HTTP, GraphiQL, health, and graceful shutdown.
+//! The HTTP edge: routes, GraphQL over HTTP, GraphiQL, health, metrics, and graceful
+//! shutdown.
 
 mod documents;
 mod graphql;
@@ -13,11 +14,11 @@ use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
 use self::documents::Documents;
 use crate::config::ServeArgs;
 use crate::graphql::{AppSchema, schema};
+use crate::telemetry;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -32,6 +33,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Every route of the service.
 pub fn router(db: DatabaseConnection, max_body_bytes: usize) -> Router {
+    let metrics = telemetry::Metrics::new(db.clone());
     let state = AppState {
         schema: schema(db.clone()),
         db,
@@ -41,12 +43,20 @@ pub fn router(db: DatabaseConnection, max_body_bytes: usize) -> Router {
         .route("/", get(graphql::graphiql))
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/health", get(health))
+        .route(
+            "/metrics",
+            get(telemetry::metrics).with_state(metrics.clone()),
+        )
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(telemetry::compression())
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            telemetry::track,
+        ))
         .with_state(state)
 }
 
