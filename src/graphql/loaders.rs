@@ -70,7 +70,8 @@ impl<F: Fetch> Loader<F::Key> for DbLoader<F> {
         let loader = tracing::debug_span!(
             "loader",
             loader = crate::telemetry::short_type_name::<F>(),
-            keys = keys.len()
+            // OpenTelemetry keeps signed integers as numbers, unsigned ones as text.
+            keys = keys.len() as i64
         );
         F::fetch(&self.db, self.known, keys)
             .instrument(loader)

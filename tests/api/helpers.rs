@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::Value;
@@ -67,6 +68,8 @@ pub fn seed_body() -> PathBuf {
 /// A fresh, unmigrated database, dropped with this value.
 pub struct TestDb {
     pub db: DatabaseConnection,
+    /// The URL `db` connected to, for a server process of its own.
+    pub url: String,
     cleanup: Cleanup,
 }
 
@@ -87,6 +90,7 @@ impl TestDb {
             .expect("connect to SQLite");
         Self {
             db,
+            url,
             cleanup: Cleanup::Sqlite(dir),
         }
     }
@@ -118,11 +122,13 @@ impl TestDb {
             .await
             .expect("create test database");
         admin.close().await.ok();
-        let db = communique::db::connect(&with_database(&admin_url, &name), 4)
+        let url = with_database(&admin_url, &name);
+        let db = communique::db::connect(&url, 4)
             .await
             .expect("connect to the test database");
         Self {
             db,
+            url,
             cleanup: Cleanup::Postgres { admin_url, name },
         }
     }
@@ -267,20 +273,25 @@ pub async fn count_statements(
 
 /// Sends `request` through the real router; returns the status and JSON body.
 pub async fn send(db: &DatabaseConnection, request: Request<Body>) -> (StatusCode, Value) {
-    let response = communique::http::router(db.clone(), 1 << 20)
-        .oneshot(request)
-        .await
-        .expect("a response");
+    let router = communique::http::router(db.clone(), 1 << 20);
+    let (status, _, bytes) = respond(&router, request).await;
+    let json = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+    (status, json)
+}
+
+/// Sends `request` through `router`; returns the status, the headers and the raw body.
+pub async fn respond(router: &Router, request: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {
+    let response = router.clone().oneshot(request).await.expect("a response");
     let status = response.status();
-    let bytes = response
+    let headers = response.headers().clone();
+    let body = response
         .into_body()
         .collect()
         .await
         .expect("a body")
         .to_bytes();
-    let json = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
-    (status, json)
+    (status, headers, body)
 }
 
 /// Writes `document` as JSON to a file named `name` in `dir`.

@@ -15,4 +15,5 @@ mod read_api;
 mod schema_files;
 mod sources;
 mod statement_counts;
+mod telemetry;
 mod upgrade;
