@@ -2,7 +2,9 @@
 
 use std::io::IsTerminal;
 
+use tracing::Subscriber;
 use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
@@ -30,18 +32,20 @@ pub fn init(format: LogFormat) -> anyhow::Result<Telemetry> {
     }
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    let lines = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
-    let lines = match format {
-        LogFormat::Text => lines.with_ansi(colour()).boxed(),
-        LogFormat::Json => lines.json().boxed(),
-    };
     let pipeline = traces::Pipeline::from_env()?;
-    let spans = pipeline.as_ref().map(traces::Pipeline::layer);
-    let installed = tracing_subscriber::registry()
-        .with(lines.with_filter(filter))
-        .with(spans)
-        .try_init()
-        .is_ok();
+    // Without tracing the filter applies to the whole subscriber, as a per-layer filter
+    // costs a little on every span entry; with it, the exporter has a filter of its own.
+    let installed = match &pipeline {
+        None => tracing_subscriber::registry()
+            .with(filter)
+            .with(lines(format))
+            .try_init(),
+        Some(pipeline) => tracing_subscriber::registry()
+            .with(lines(format).with_filter(filter))
+            .with(pipeline.layer())
+            .try_init(),
+    }
+    .is_ok();
     let traces = pipeline.filter(|_| installed);
     if let Some(pipeline) = &traces {
         pipeline.activate();
@@ -55,6 +59,18 @@ impl Telemetry {
         if let Some(pipeline) = self.traces {
             pipeline.shutdown().await;
         }
+    }
+}
+
+/// The layer that writes log lines in `format` to stderr.
+fn lines<S>(format: LogFormat) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: Subscriber + for<'span> LookupSpan<'span>,
+{
+    let lines = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => lines.with_ansi(colour()).boxed(),
+        LogFormat::Json => lines.json().boxed(),
     }
 }
 

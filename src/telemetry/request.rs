@@ -116,16 +116,15 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
         let failed = status.is_client_error() || status.is_server_error() || !codes.is_empty();
         metrics.record_graphql(operation, failed, elapsed, statements, codes);
     }
-    span.in_scope(|| {
-        tracing::info!(
-            target: "communique::access",
-            status = status.as_u16(),
-            latency_ms = millis(elapsed),
-            operation = operation.map(|name| statements::truncate(name, MAX_LOGGED_OPERATION)),
-            statements,
-            "served",
-        );
-    });
+    tracing::info!(
+        target: "communique::access",
+        parent: &span,
+        status = status.as_u16(),
+        latency_ms = millis(elapsed),
+        operation = operation.map(|name| statements::truncate(name, MAX_LOGGED_OPERATION)),
+        statements,
+        "served",
+    );
     if tracing {
         span.set_attribute("http.response.status_code", i64::from(status.as_u16()));
         if let Some(name) = operation {
