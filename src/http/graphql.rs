@@ -15,7 +15,7 @@ use async_graphql::{Request, Variables};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -158,13 +158,6 @@ pub async fn get(
         Err(message) => return request_error(StatusCode::BAD_REQUEST, media, &message),
     };
     execute(&state, request, media, Method::Get).await
-}
-
-/// `GET /`: GraphiQL, opened on a query over the seed data.
-pub async fn graphiql() -> Html<String> {
-    const PAGE: &str = include_str!("graphiql.html");
-    let query = serde_json::to_string(include_str!("graphiql_default.graphql")).unwrap_or_default();
-    Html(PAGE.replace("__DEFAULT_QUERY__", &query))
 }
 
 fn build_request(

@@ -1,6 +1,7 @@
 //! The HTTP edge: routes, GraphQL over HTTP, GraphiQL, health, and graceful shutdown.
 
 mod documents;
+mod graphiql;
 mod graphql;
 
 use std::sync::Arc;
@@ -38,7 +39,8 @@ pub fn router(db: DatabaseConnection, max_body_bytes: usize) -> Router {
         documents: Arc::default(),
     };
     Router::new()
-        .route("/", get(graphql::graphiql))
+        .route("/", get(graphiql::page))
+        .route("/graphiql/{name}", get(graphiql::asset))
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/health", get(health))
         .layer(DefaultBodyLimit::max(max_body_bytes))

@@ -7,6 +7,7 @@ mod history;
 mod curation;
 mod examples;
 mod generate;
+mod graphiql;
 mod graphql_actors;
 mod http_transport;
 mod import;
