@@ -1,8 +1,11 @@
 //! The HTTP edge: routes, GraphQL over HTTP, GraphiQL, health, and graceful shutdown.
 
+mod codes;
+mod cors;
 mod documents;
 mod graphiql;
 mod graphql;
+pub mod persisted;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,29 +19,59 @@ use serde_json::json;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use self::cors::CorsOrigins;
 use self::documents::Documents;
+use self::persisted::Persisted;
 use crate::config::ServeArgs;
-use crate::graphql::{AppSchema, schema};
+use crate::graphql::response::Shapes;
+use crate::graphql::{AppSchema, schema, sdl};
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
-    pub documents: Arc<Documents>,
+    documents: Arc<Documents>,
+    shapes: Arc<Shapes>,
+    persisted: Arc<Persisted>,
+}
+
+/// How the HTTP edge is set up.
+#[derive(Default)]
+pub struct Options {
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Origins whose browser pages may call the API.
+    pub cors: CorsOrigins,
+    /// Automatic persisted queries, or only a manifest's operations.
+    pub persisted: Persisted,
 }
 
 /// Longest a request may run before it is answered with 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Every route of the service.
+/// Every route of the service, with default options but the body limit.
 pub fn router(db: DatabaseConnection, max_body_bytes: usize) -> Router {
+    router_with(
+        db,
+        Options {
+            max_body_bytes,
+            ..Options::default()
+        },
+    )
+}
+
+/// Every route of the service.
+pub fn router_with(db: DatabaseConnection, options: Options) -> Router {
     let state = AppState {
         schema: schema(db.clone()),
         db,
         documents: Arc::default(),
+        shapes: Arc::new(Shapes::from_sdl(&sdl())),
+        persisted: Arc::new(options.persisted),
     };
-    Router::new()
+    let max_body_bytes = options.max_body_bytes;
+    let router = Router::new()
         .route("/", get(graphiql::page))
         .route("/graphiql/{name}", get(graphiql::asset))
         .route("/graphql", get(graphql::get).post(graphql::post))
@@ -48,8 +81,12 @@ pub fn router(db: DatabaseConnection, max_body_bytes: usize) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(TraceLayer::new_for_http());
+    let router = match cors::layer(&options.cors) {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router.with_state(state)
 }
 
 /// Serves the API until Ctrl-C or SIGTERM, then finishes the requests under way.
@@ -59,7 +96,16 @@ pub async fn serve(db: DatabaseConnection, args: &ServeArgs) -> anyhow::Result<(
         .with_context(|| format!("listening on {}", args.addr))?;
     let address = listener.local_addr()?;
     tracing::info!("GraphiQL on http://{address}/ and the API on http://{address}/graphql");
-    axum::serve(listener, router(db, args.max_body_bytes))
+    let persisted = match &args.persisted_only {
+        Some(manifest) => Persisted::trusted(manifest)?,
+        None => Persisted::default(),
+    };
+    let options = Options {
+        max_body_bytes: args.max_body_bytes,
+        cors: CorsOrigins::parse(&args.cors_origins)?,
+        persisted,
+    };
+    axum::serve(listener, router_with(db, options))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")

@@ -151,13 +151,22 @@ fn assert_errors_without_data(body: &Value) {
 const NEGOTIATION: &[(Option<&str>, Option<&str>)] = &[
     (Some(GRAPHQL_RESPONSE_JSON), Some(GRAPHQL_RESPONSE_JSON)),
     (Some(JSON), Some(JSON)),
-    (None, Some(GRAPHQL_RESPONSE_JSON)),
-    (Some("*/*"), Some(GRAPHQL_RESPONSE_JSON)),
-    (Some("application/*"), Some(GRAPHQL_RESPONSE_JSON)),
+    (None, Some(JSON)),
+    (Some("*/*"), Some(JSON)),
+    (Some("application/*"), Some(JSON)),
     (
         Some("application/json, application/graphql-response+json"),
+        Some(JSON),
+    ),
+    (
+        Some("application/graphql-response+json, application/json"),
         Some(GRAPHQL_RESPONSE_JSON),
     ),
+    (
+        Some("application/graphql-response+json, */*;q=0.8"),
+        Some(GRAPHQL_RESPONSE_JSON),
+    ),
+    (Some("text/html, */*"), Some(JSON)),
     (
         Some("application/json;q=0.9, application/graphql-response+json;q=0.5"),
         Some(JSON),
@@ -429,11 +438,31 @@ async fn unknown_request_keys_and_extensions_are_ignored() {
     let db = test_db.seeded().await;
     let body = json!({
         "query": ACTORS,
-        "extensions": { "persistedQuery": { "version": 1 } },
+        "extensions": { "somethingElse": { "version": 1 } },
         "somethingElse": true,
     });
     let reply = call(db, post_json(GRAPHQL_RESPONSE_JSON, &body)).await;
     reply.assert(StatusCode::OK, GRAPHQL_RESPONSE_JSON);
+}
+
+#[tokio::test]
+async fn a_malformed_persisted_query_extension_is_400() {
+    let test_db = TestDb::sqlite().await;
+    let db = test_db.seeded().await;
+    for persisted in [
+        json!({ "version": 1 }),
+        json!({ "version": 1, "sha256Hash": "abc" }),
+        json!("x"),
+    ] {
+        let body = json!({ "query": ACTORS, "extensions": { "persistedQuery": persisted } });
+        let reply = call(db, post_json(JSON, &body)).await;
+        reply.assert(StatusCode::BAD_REQUEST, JSON);
+        assert_eq!(
+            reply.json()["errors"][0]["extensions"]["code"],
+            "BAD_REQUEST",
+            "{persisted}"
+        );
+    }
 }
 
 // Requests that fail before execution: 400 in graphql-response+json, 200 in json.
@@ -870,7 +899,7 @@ async fn get_needs_no_content_type() {
         .body(Body::empty())
         .expect("a request");
     let reply = call(db, request).await;
-    reply.assert(StatusCode::OK, GRAPHQL_RESPONSE_JSON);
+    reply.assert(StatusCode::OK, JSON);
 }
 
 // Methods and limits.
