@@ -6,6 +6,7 @@ mod history;
 
 mod curation;
 mod examples;
+mod frontends;
 mod generate;
 mod graphql_actors;
 mod http_transport;
