@@ -129,15 +129,16 @@ pub async fn get(
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.clone())
     };
+    // The JSON parameters, or the message of the first that does not parse.
     let json_param = |name: &str| match param(name) {
         None => Ok(None),
         Some(text) => serde_json::from_str::<serde_json::Value>(&text)
             .map(Some)
-            .map_err(|e| bad_request(media, &format!("`{name}` is not valid JSON: {e}"))),
+            .map_err(|e| format!("`{name}` is not valid JSON: {e}")),
     };
     let (variables, extensions) = match (json_param("variables"), json_param("extensions")) {
         (Ok(variables), Ok(extensions)) => (variables, extensions),
-        (Err(response), _) | (_, Err(response)) => return response,
+        (Err(message), _) | (_, Err(message)) => return bad_request(media, &message),
     };
     let params = Params {
         query: param("query").map(serde_json::Value::String),

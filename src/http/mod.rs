@@ -19,7 +19,7 @@ use serde_json::json;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use self::cors::CorsOrigins;
+pub use self::cors::CorsOrigins;
 use self::documents::Documents;
 use self::persisted::Persisted;
 use crate::config::ServeArgs;

@@ -4,12 +4,10 @@
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
-use crate::helpers::TestDb;
+use crate::helpers::{TestDb, exchange};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -72,18 +70,11 @@ async fn call_with_limit(
     max_body_bytes: usize,
     request: Request<Body>,
 ) -> Reply {
-    let response = communique::http::router(db.clone(), max_body_bytes)
-        .oneshot(request)
-        .await
-        .expect("a response");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("a body")
-        .to_bytes();
+    let (status, headers, body) = exchange(
+        communique::http::router(db.clone(), max_body_bytes),
+        request,
+    )
+    .await;
     Reply {
         status,
         headers,

@@ -6,6 +6,7 @@ mod history;
 
 mod curation;
 mod examples;
+mod frontends;
 mod generate;
 mod graphiql;
 mod graphql_actors;
