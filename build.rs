@@ -111,15 +111,11 @@ fn node_modules(manifest: &Path, out: &Path) -> Result<PathBuf, String> {
     let log = install.join("npm-ci.log");
     let _ = fs::remove_file(&log);
     let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
+    // Only what the server embeds, no package's install scripts, and npm's cache before
+    // the registry, so that a rebuild needs no network once the cache holds the lockfile.
     let output = Command::new(npm)
-        .args([
-            "ci",
-            "--omit=dev",
-            "--ignore-scripts",
-            "--no-audit",
-            "--no-fund",
-        ])
-        .arg("--prefer-offline")
+        .args(["ci", "--omit=dev", "--ignore-scripts", "--prefer-offline"])
+        .args(["--no-audit", "--no-fund"])
         .env("NPM_CONFIG_UPDATE_NOTIFIER", "false")
         .current_dir(&install)
         .output();
