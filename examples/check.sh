@@ -28,4 +28,22 @@ writeFileSync("generated/variables.ts", lines.join("\n") + "\n");
 JS
 
 npx tsc --noEmit -p .
+
+# The trusted-documents manifest of these documents, for `communique --persisted-only`:
+# each operation under the SHA-256 of its text, exactly as a client sends it.
+node --input-type=module - <<'JS'
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+const operations = readdirSync("queries")
+  .filter((f) => f.endsWith(".graphql"))
+  .sort()
+  .map((file) => {
+    const body = readFileSync(`queries/${file}`, "utf8");
+    const id = createHash("sha256").update(body, "utf8").digest("hex");
+    return { id, name: file.slice(0, -".graphql".length), type: "query", body };
+  });
+const manifest = { format: "apollo-persisted-query-manifest", version: 1, operations };
+writeFileSync("generated/persisted-operations.json", JSON.stringify(manifest, null, 2) + "\n");
+console.log(`examples: ${operations.length} operations in generated/persisted-operations.json`);
+JS
 echo "examples: documents valid against ../schema.graphql; client and variables type-check"

@@ -100,6 +100,16 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "COMMUNIQUE_MAX_BODY_BYTES", default_value_t = 1 << 20)]
     pub max_body_bytes: usize,
+    /// Origins whose browser pages may call the API, comma-separated
+    /// (`https://app.example.org,http://localhost:5173`), or `*` for any (a public
+    /// read-only deployment). None by default: only same-origin pages.
+    #[arg(long, env = "COMMUNIQUE_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// Run only the operations of this persisted-operation manifest (trusted
+    /// documents), by hash; any other query is refused. Without it, clients may
+    /// register automatic persisted queries.
+    #[arg(long, env = "COMMUNIQUE_PERSISTED_ONLY", value_name = "MANIFEST")]
+    pub persisted_only: Option<PathBuf>,
 }
 
 /// A migration step.

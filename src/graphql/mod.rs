@@ -5,6 +5,7 @@ pub mod ids;
 pub mod loaders;
 pub mod pagination;
 mod query;
+pub mod response;
 pub mod types;
 
 use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};

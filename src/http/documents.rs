@@ -4,13 +4,15 @@
 //! query of one node and six fields it was about a seventh of the server's time under
 //! load (perf). The cache is bounded: at most [`CAPACITY`] documents, each from a query
 //! of at most [`LONGEST_QUERY`] bytes; when it is full, an arbitrary entry makes room.
-//! Only documents that parse are kept; validation still runs on every request.
+//! Only documents that parse are kept, as [`Shapes::prepare`] left them; validation
+//! still runs on every request.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use async_graphql::Request;
 use async_graphql::parser::types::ExecutableDocument;
+
+use crate::graphql::response::Shapes;
 
 /// Most documents kept.
 const CAPACITY: usize = 512;
@@ -24,28 +26,27 @@ pub struct Documents {
 }
 
 impl Documents {
-    /// Gives `request` its parsed document: a copy of the kept one, or parsed now and
-    /// kept. A query that does not parse is left for execution to report.
-    pub fn prepare(&self, request: &mut Request) {
-        if request.query.len() > LONGEST_QUERY {
-            return;
+    /// The prepared document of `query`: the kept one, or parsed now (and kept).
+    pub fn parse(
+        &self,
+        query: &str,
+    ) -> Result<Arc<ExecutableDocument>, async_graphql::parser::Error> {
+        if let Some(document) = self.lock().get(query) {
+            return Ok(Arc::clone(document));
         }
-        let kept = self.lock().get(&request.query).cloned();
-        if let Some(document) = kept {
-            request.set_parsed_query(ExecutableDocument::clone(&document));
-            return;
+        let mut document = async_graphql::parser::parse_query(query)?;
+        Shapes::prepare(&mut document);
+        let document = Arc::new(document);
+        if query.len() <= LONGEST_QUERY {
+            let mut parsed = self.lock();
+            if parsed.len() >= CAPACITY
+                && let Some(evicted) = parsed.keys().next().cloned()
+            {
+                parsed.remove(&evicted);
+            }
+            parsed.insert(query.to_owned(), Arc::clone(&document));
         }
-        let Ok(document) = request.parsed_query() else {
-            return;
-        };
-        let document = Arc::new(document.clone());
-        let mut parsed = self.lock();
-        if parsed.len() >= CAPACITY
-            && let Some(evicted) = parsed.keys().next().cloned()
-        {
-            parsed.remove(&evicted);
-        }
-        parsed.insert(request.query.clone(), document);
+        Ok(document)
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Arc<ExecutableDocument>>> {
@@ -60,24 +61,18 @@ mod tests {
     #[test]
     fn a_query_sent_again_gets_the_kept_document() {
         let documents = Documents::default();
-        let mut first = Request::new("{ a }");
-        documents.prepare(&mut first);
+        let first = documents.parse("{ a }").expect("parses");
+        let second = documents.parse("{ a }").expect("parses");
         assert_eq!(documents.lock().len(), 1);
-        let mut second = Request::new("{ a }");
-        documents.prepare(&mut second);
-        assert_eq!(documents.lock().len(), 1);
-        let (Ok(first), Ok(second)) = (first.parsed_query(), second.parsed_query()) else {
-            panic!("both parse");
-        };
-        assert_eq!(format!("{first:?}"), format!("{second:?}"));
+        assert!(Arc::ptr_eq(&first, &second));
     }
 
     #[test]
     fn unparsable_and_overlong_queries_are_not_kept() {
         let documents = Documents::default();
-        documents.prepare(&mut Request::new("{ a"));
+        assert!(documents.parse("{ a").is_err());
         let long = format!("{{ a{} }}", " ".repeat(LONGEST_QUERY));
-        documents.prepare(&mut Request::new(long));
+        assert!(documents.parse(&long).is_ok());
         assert!(documents.lock().is_empty());
     }
 
@@ -85,7 +80,7 @@ mod tests {
     fn a_full_cache_stays_at_its_capacity() {
         let documents = Documents::default();
         for i in 0..CAPACITY + 10 {
-            documents.prepare(&mut Request::new(format!("{{ a{i} }}")));
+            documents.parse(&format!("{{ a{i} }}")).expect("parses");
         }
         assert_eq!(documents.lock().len(), CAPACITY);
     }

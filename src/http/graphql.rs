@@ -3,24 +3,33 @@
 //! - `POST /graphql` takes `application/json` only; any other content type is refused
 //!   with 415, so a form post or `text/plain` request from another site cannot run.
 //! - `GET /graphql` runs queries only; a mutation is refused with 405.
-//! - The response is `application/graphql-response+json` (also when no `Accept` is sent)
-//!   or `application/json`, as `Accept` asks; 406 when neither is acceptable.
+//! - The response is `application/graphql-response+json` when `Accept` prefers it or
+//!   names it first, and `application/json` otherwise, also for `*/*` and no `Accept`
+//!   (the legacy clients that send those read `application/json`); 406 when `Accept`
+//!   allows neither.
 //! - With `application/graphql-response+json`, a request that fails before execution
 //!   (unparsable, invalid, unknown operation, bad variables) gets 400; with
 //!   `application/json` every well-formed request gets 200.
 //! - A body that is not one GraphQL request (bad JSON, a batch, no `query`) gets 400.
+//! - A query may be persisted (see [`super::persisted`]); results are shaped exactly as
+//!   the specification asks (see [`crate::graphql::response`]); every error carries an
+//!   `extensions.code` (see [`super::codes`]).
 
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
-use async_graphql::{Request, Variables};
+use std::collections::BTreeMap;
+
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::{Request, ServerError, Variables};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Extension, Html, IntoResponse, Response};
-use serde::Deserialize;
+use axum::response::{Extension, IntoResponse, Response};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::AppState;
-use crate::graphql::loaders;
+use super::codes;
+use super::persisted::Named;
+use crate::graphql::{loaders, response};
 use crate::telemetry::GraphqlOutcome;
 
 /// The response media types we can produce.
@@ -56,9 +65,8 @@ impl MediaType {
     }
 }
 
-/// The parameters of one GraphQL request, from a JSON body. Request `extensions` are
-/// accepted and ignored: no extension is supported yet.
-#[derive(Debug, Deserialize)]
+/// The parameters of one GraphQL request, from a JSON body or a query string.
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Params {
     query: Option<serde_json::Value>,
@@ -66,6 +74,10 @@ struct Params {
     operation_name: Option<String>,
     #[serde(default)]
     variables: Option<serde_json::Value>,
+    #[serde(default)]
+    extensions: Option<serde_json::Value>,
+    #[serde(default)]
+    document_id: Option<String>,
 }
 
 /// `POST /graphql`.
@@ -77,41 +89,25 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         return request_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             media,
+            "BAD_REQUEST_METHOD_OR_TYPE",
             "send the request as `Content-Type: application/json`",
         );
     }
     let value: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
-        Err(e) => {
-            return request_error(
-                StatusCode::BAD_REQUEST,
-                media,
-                &format!("the body is not valid JSON: {e}"),
-            );
-        }
+        Err(e) => return bad_request(media, &format!("the body is not valid JSON: {e}")),
     };
     if value.is_array() {
-        return request_error(
-            StatusCode::BAD_REQUEST,
+        return bad_request(
             media,
             "batched requests are not supported; send one operation per request",
         );
     }
     let params: Params = match serde_json::from_value(value) {
         Ok(params) => params,
-        Err(e) => {
-            return request_error(
-                StatusCode::BAD_REQUEST,
-                media,
-                &format!("the body is not a GraphQL request: {e}"),
-            );
-        }
+        Err(e) => return bad_request(media, &format!("the body is not a GraphQL request: {e}")),
     };
-    let request = match build_request(params.query, params.operation_name, params.variables) {
-        Ok(request) => request,
-        Err(message) => return request_error(StatusCode::BAD_REQUEST, media, &message),
-    };
-    execute(&state, request, media, Method::Post).await
+    execute(&state, params, media, Method::Post).await
 }
 
 /// `GET /graphql`: queries only.
@@ -126,13 +122,7 @@ pub async fn get(
     let pairs: Vec<(String, String)> =
         match serde_urlencoded::from_str(raw.as_deref().unwrap_or("")) {
             Ok(pairs) => pairs,
-            Err(e) => {
-                return request_error(
-                    StatusCode::BAD_REQUEST,
-                    media,
-                    &format!("the query string is malformed: {e}"),
-                );
-            }
+            Err(e) => return bad_request(media, &format!("the query string is malformed: {e}")),
         };
     let param = |name: &str| {
         pairs
@@ -140,56 +130,25 @@ pub async fn get(
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.clone())
     };
-    let variables =
-        match param("variables").map(|text| serde_json::from_str::<serde_json::Value>(&text)) {
-            None => None,
-            Some(Ok(value)) => Some(value),
-            Some(Err(e)) => {
-                return request_error(
-                    StatusCode::BAD_REQUEST,
-                    media,
-                    &format!("`variables` is not valid JSON: {e}"),
-                );
-            }
-        };
-    let operation_name = param("operationName");
-    let query = param("query").map(serde_json::Value::String);
-    let request = match build_request(query, operation_name, variables) {
-        Ok(request) => request,
-        Err(message) => return request_error(StatusCode::BAD_REQUEST, media, &message),
+    // The JSON parameters, or the message of the first that does not parse.
+    let json_param = |name: &str| match param(name) {
+        None => Ok(None),
+        Some(text) => serde_json::from_str::<serde_json::Value>(&text)
+            .map(Some)
+            .map_err(|e| format!("`{name}` is not valid JSON: {e}")),
     };
-    execute(&state, request, media, Method::Get).await
-}
-
-/// `GET /`: GraphiQL, opened on a query over the seed data.
-pub async fn graphiql() -> Html<String> {
-    const PAGE: &str = include_str!("graphiql.html");
-    let query = serde_json::to_string(include_str!("graphiql_default.graphql")).unwrap_or_default();
-    Html(PAGE.replace("__DEFAULT_QUERY__", &query))
-}
-
-fn build_request(
-    query: Option<serde_json::Value>,
-    operation_name: Option<String>,
-    variables: Option<serde_json::Value>,
-) -> Result<Request, String> {
-    let query = match query {
-        Some(serde_json::Value::String(query)) => query,
-        Some(_) => return Err("`query` must be a string".to_owned()),
-        None => return Err("the request has no `query`".to_owned()),
+    let (variables, extensions) = match (json_param("variables"), json_param("extensions")) {
+        (Ok(variables), Ok(extensions)) => (variables, extensions),
+        (Err(message), _) | (_, Err(message)) => return bad_request(media, &message),
     };
-    let mut request = Request::new(query);
-    if let Some(name) = operation_name {
-        request = request.operation_name(name);
-    }
-    match variables {
-        None | Some(serde_json::Value::Null) => {}
-        Some(value @ serde_json::Value::Object(_)) => {
-            request = request.variables(Variables::from_json(value))
-        }
-        Some(_) => return Err("`variables` must be an object".to_owned()),
-    }
-    Ok(request)
+    let params = Params {
+        query: param("query").map(serde_json::Value::String),
+        operation_name: param("operationName"),
+        variables,
+        extensions,
+        document_id: param("documentId"),
+    };
+    execute(&state, params, media, Method::Get).await
 }
 
 /// The HTTP method a request came by.
@@ -199,36 +158,11 @@ enum Method {
     Post,
 }
 
-/// Checks what GraphQL leaves to HTTP before the request runs: a GET may only select a
-/// query, and every non-null variable without a default must be given (the spec makes a
-/// failed variable coercion a request error, which async-graphql would only report once
-/// a field reads the variable). The parsed document stays in `request`, so the query is
-/// parsed at most once. A document that does not parse, or names no usable operation,
-/// is left to execution, which reports it. Returns the refusal, if any.
-fn check_before_execution(
-    request: &mut Request,
-    media: MediaType,
-    method: Method,
-) -> Option<Response> {
-    // Lend the name and variables out while the cached document is borrowed.
-    let operation_name = request.operation_name.take();
-    let variables = std::mem::take(&mut request.variables);
-    let refusal = match request.parsed_query() {
-        Ok(document) => refusal(
-            document,
-            operation_name.as_deref(),
-            &variables,
-            media,
-            method,
-        ),
-        Err(_) => None,
-    };
-    request.operation_name = operation_name;
-    request.variables = variables;
-    refusal
-}
-
-/// The refusal of the operation `document` would run under `operation_name`, if any.
+/// Checks what GraphQL leaves to HTTP before the operation runs: a GET may only select
+/// a query, and every non-null variable without a default must be given (the spec makes
+/// a failed variable coercion a request error, which async-graphql would only report
+/// once a field reads the variable). An operation that cannot be picked is left to
+/// execution, which reports it. Returns the refusal, if any.
 fn refusal(
     document: &ExecutableDocument,
     operation_name: Option<&str>,
@@ -236,19 +170,12 @@ fn refusal(
     media: MediaType,
     method: Method,
 ) -> Option<Response> {
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(operation), _) => Some(operation),
-        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            operations.values().next()
-        }
-        (DocumentOperations::Multiple(_), None) => None,
-    };
-    let operation = &operation?.node;
+    let operation = response::operation(document, operation_name)?;
     if method == Method::Get && operation.ty != OperationType::Query {
         let mut response = request_error(
             StatusCode::METHOD_NOT_ALLOWED,
             media,
+            "BAD_REQUEST_METHOD_OR_TYPE",
             "only queries may be sent with GET; send mutations with POST",
         );
         response
@@ -269,44 +196,123 @@ fn refusal(
         "variable `${}` of type `{}` is required and was not given a value",
         definition.name.node, definition.var_type.node
     );
-    Some(request_error(media.request_error_status(), media, &message))
+    Some(request_error(
+        media.request_error_status(),
+        media,
+        "BAD_USER_INPUT",
+        &message,
+    ))
 }
 
-async fn execute(
-    state: &AppState,
-    mut request: Request,
-    media: MediaType,
-    method: Method,
-) -> Response {
-    state.documents.prepare(&mut request);
-    if let Some(response) = check_before_execution(&mut request, media, method) {
+/// Runs one request: its query text (persisted or sent), parsed (or kept), checked,
+/// executed, and its result shaped as the specification asks.
+async fn execute(state: &AppState, params: Params, media: MediaType, method: Method) -> Response {
+    let query = match params.query {
+        None => None,
+        Some(serde_json::Value::String(query)) => Some(query),
+        Some(_) => return bad_request(media, "`query` must be a string"),
+    };
+    let variables = match params.variables {
+        None | Some(serde_json::Value::Null) => Variables::default(),
+        Some(value @ serde_json::Value::Object(_)) => Variables::from_json(value),
+        Some(_) => return bad_request(media, "`variables` must be an object"),
+    };
+    let named = Named {
+        query,
+        extensions: params.extensions.as_ref(),
+        document_id: params.document_id.as_deref(),
+    };
+    let query = match state.persisted.resolve(named) {
+        Ok(query) => query,
+        Err(refusal) => {
+            let status = match refusal.code {
+                "BAD_REQUEST" => StatusCode::BAD_REQUEST,
+                _ => media.request_error_status(),
+            };
+            return request_error(status, media, refusal.code, &refusal.message);
+        }
+    };
+    let document = match state.documents.parse(&query) {
+        Ok(document) => document,
+        Err(error) => {
+            let errors = [codes::parse_error(&error)];
+            return respond(media.request_error_status(), media, &Body::errors(&errors));
+        }
+    };
+    let operation_name = params.operation_name;
+    if let Some(response) = refusal(
+        &document,
+        operation_name.as_deref(),
+        &variables,
+        media,
+        method,
+    ) {
         return response;
     }
+    let mut request = Request::new(query).variables(variables.clone());
+    if let Some(name) = &operation_name {
+        request = request.operation_name(name);
+    }
+    request.set_parsed_query(ExecutableDocument::clone(&document));
     let (request, batches) = loaders::register(request, &state.db);
-    let operation = request.operation_name.clone();
-    let response = batches.drive(state.schema.execute(request)).await;
+    let mut response = batches.drive(state.schema.execute(request)).await;
     // Errors raised before execution carry no path; field errors always do. Such a
     // response has no `data` entry at all, as the GraphQL spec asks.
     let failed_before_execution = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|error| error.path.is_empty());
-    let (status, body) = if failed_before_execution {
-        let mut body = json!({ "errors": response.errors });
-        if !response.extensions.is_empty() {
-            body["extensions"] = json!(response.extensions);
-        }
-        (media.request_error_status(), serde_json::to_vec(&body))
-    } else {
-        (StatusCode::OK, serde_json::to_vec(&response))
+    for error in &mut response.errors {
+        codes::classify(error, &document, failed_before_execution);
+    }
+    let outcome = Extension(GraphqlOutcome::new(operation_name.clone(), &response));
+    if failed_before_execution {
+        let body = Body {
+            errors: &response.errors,
+            data: None,
+            extensions: &response.extensions,
+        };
+        return (outcome, respond(media.request_error_status(), media, &body)).into_response();
+    }
+    let data = std::mem::take(&mut response.data);
+    let data = state
+        .shapes
+        .shape(data, &document, operation_name.as_deref(), &variables);
+    let body = Body {
+        errors: &response.errors,
+        data: Some(&data),
+        extensions: &response.extensions,
     };
-    match body {
-        Ok(body) => (
-            status,
-            [(header::CONTENT_TYPE, media.content_type())],
-            Extension(GraphqlOutcome::new(operation, &response)),
-            body,
-        )
-            .into_response(),
+    (outcome, respond(StatusCode::OK, media, &body)).into_response()
+}
+
+/// A GraphQL response body: `errors` first when there are any, `data` when execution
+/// started (null when a null reached the root), `extensions` when there are any.
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "<[ServerError]>::is_empty")]
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    extensions: &'a BTreeMap<String, async_graphql::Value>,
+}
+
+impl<'a> Body<'a> {
+    /// The body of a request that could not run.
+    fn errors(errors: &'a [ServerError]) -> Self {
+        static NONE: BTreeMap<String, async_graphql::Value> = BTreeMap::new();
+        Body {
+            errors,
+            data: None,
+            extensions: &NONE,
+        }
+    }
+}
+
+/// `body` as JSON in `media`, with `status`.
+fn respond(status: StatusCode, media: MediaType, body: &impl Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(body) => (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response(),
         Err(error) => {
             tracing::error!(%error, "cannot serialize a GraphQL response");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -314,20 +320,15 @@ async fn execute(
     }
 }
 
+/// 400 with code `BAD_REQUEST`: the body is not one GraphQL request.
+fn bad_request(media: MediaType, message: &str) -> Response {
+    request_error(StatusCode::BAD_REQUEST, media, "BAD_REQUEST", message)
+}
+
 /// A GraphQL-shaped error for a request that could not be run at all.
-fn request_error(status: StatusCode, media: MediaType, message: &str) -> Response {
-    let code = if status == StatusCode::BAD_REQUEST {
-        "BAD_REQUEST"
-    } else {
-        "BAD_REQUEST_METHOD_OR_TYPE"
-    };
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    (
-        status,
-        [(header::CONTENT_TYPE, media.content_type())],
-        body.to_string(),
-    )
-        .into_response()
+fn request_error(status: StatusCode, media: MediaType, code: &str, message: &str) -> Response {
+    let errors = [codes::error(code, message, &[])];
+    respond(status, media, &Body::errors(&errors))
 }
 
 /// True for `application/json`, with no charset or UTF-8.
@@ -353,11 +354,12 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
 /// The media type to answer in, from `Accept` (RFC 9110, section 12.5.1): each of ours
 /// takes the quality of the most specific range that matches it (`type/subtype` over
 /// `type/*` over `*/*`), so `application/json;q=0, */*` still refuses JSON. The one with
-/// the highest non-zero quality wins, `application/graphql-response+json` on ties and
-/// when no `Accept` is sent.
+/// the highest non-zero quality wins; on a tie, the one `Accept` names itself, and the
+/// first named when it names both. A wildcard alone, or no `Accept`, gets
+/// `application/json`.
 fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
     let Some(accept) = headers.get(header::ACCEPT) else {
-        return Some(MediaType::GraphqlResponseJson);
+        return Some(MediaType::Json);
     };
     let ranges: Vec<(String, f32)> = accept
         .to_str()
@@ -373,7 +375,8 @@ fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
             Some((essence, quality))
         })
         .collect();
-    let quality = |media: MediaType| -> f32 {
+    // (quality, named, earlier): larger is better.
+    let rank = |media: MediaType| -> (f32, bool, usize) {
         let essence = media.essence();
         let type_wildcard = format!("{}/*", essence.split('/').next().unwrap_or_default());
         let specificity = |range: &str| {
@@ -389,22 +392,32 @@ fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
         };
         ranges
             .iter()
-            .filter_map(|(range, q)| specificity(range).map(|s| (s, *q)))
+            .enumerate()
+            .filter_map(|(index, (range, q))| specificity(range).map(|s| (s, *q, index)))
             .max_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
-            .map_or(0.0, |(_, q)| q)
+            .map_or((0.0, false, 0), |(s, q, index)| {
+                (q, s == 2, usize::MAX - index)
+            })
     };
-    [MediaType::GraphqlResponseJson, MediaType::Json]
-        .into_iter()
-        .map(|media| (quality(media), media))
-        .filter(|(q, _)| *q > 0.0)
-        .fold(
-            None,
-            |best: Option<(f32, MediaType)>, candidate| match best {
-                Some(best) if best.0 >= candidate.0 => Some(best),
-                _ => Some(candidate),
-            },
-        )
-        .map(|(_, media)| media)
+    let graphql = rank(MediaType::GraphqlResponseJson);
+    let json = rank(MediaType::Json);
+    let better = |a: (f32, bool, usize), b: (f32, bool, usize)| {
+        a.0.total_cmp(&b.0)
+            .then(a.1.cmp(&b.1))
+            .then(if a.1 && b.1 {
+                a.2.cmp(&b.2)
+            } else {
+                std::cmp::Ordering::Equal
+            })
+            .is_gt()
+    };
+    if graphql.0 > 0.0 && better(graphql, json) {
+        Some(MediaType::GraphqlResponseJson)
+    } else if json.0 > 0.0 {
+        Some(MediaType::Json)
+    } else {
+        None
+    }
 }
 
 /// 406, for an `Accept` that allows none of our media types.

@@ -1,8 +1,12 @@
 //! The HTTP edge: routes, GraphQL over HTTP, GraphiQL, health, metrics, and graceful
 //! shutdown.
 
+mod codes;
+mod cors;
 mod documents;
+mod graphiql;
 mod graphql;
+pub mod persisted;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,9 +19,12 @@ use sea_orm::DatabaseConnection;
 use serde_json::json;
 use tower_http::timeout::TimeoutLayer;
 
+pub use self::cors::CorsOrigins;
 use self::documents::Documents;
+use self::persisted::Persisted;
 use crate::config::ServeArgs;
-use crate::graphql::{AppSchema, schema};
+use crate::graphql::response::Shapes;
+use crate::graphql::{AppSchema, schema, sdl};
 use crate::telemetry;
 
 /// What every handler shares.
@@ -25,22 +32,50 @@ use crate::telemetry;
 pub struct AppState {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
-    pub documents: Arc<Documents>,
+    documents: Arc<Documents>,
+    shapes: Arc<Shapes>,
+    persisted: Arc<Persisted>,
+}
+
+/// How the HTTP edge is set up.
+#[derive(Default)]
+pub struct Options {
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Origins whose browser pages may call the API.
+    pub cors: CorsOrigins,
+    /// Automatic persisted queries, or only a manifest's operations.
+    pub persisted: Persisted,
 }
 
 /// Longest a request may run before it is answered with 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Every route of the service.
+/// Every route of the service, with default options but the body limit.
 pub fn router(db: DatabaseConnection, max_body_bytes: usize) -> Router {
+    router_with(
+        db,
+        Options {
+            max_body_bytes,
+            ..Options::default()
+        },
+    )
+}
+
+/// Every route of the service.
+pub fn router_with(db: DatabaseConnection, options: Options) -> Router {
     let metrics = telemetry::Metrics::new(db.clone());
     let state = AppState {
         schema: schema(db.clone()),
         db,
         documents: Arc::default(),
+        shapes: Arc::new(Shapes::from_sdl(&sdl())),
+        persisted: Arc::new(options.persisted),
     };
-    Router::new()
-        .route("/", get(graphql::graphiql))
+    let max_body_bytes = options.max_body_bytes;
+    let router = Router::new()
+        .route("/", get(graphiql::page))
+        .route("/graphiql/{name}", get(graphiql::asset))
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/health", get(health))
         .route(
@@ -52,7 +87,13 @@ pub fn router(db: DatabaseConnection, max_body_bytes: usize) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .layer(telemetry::compression())
+        .layer(telemetry::compression());
+    let router = match cors::layer(&options.cors) {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    // Outermost, so preflights and refusals get a request id and a log line too.
+    router
         .layer(axum::middleware::from_fn_with_state(
             metrics,
             telemetry::track,
@@ -67,7 +108,16 @@ pub async fn serve(db: DatabaseConnection, args: &ServeArgs) -> anyhow::Result<(
         .with_context(|| format!("listening on {}", args.addr))?;
     let address = listener.local_addr()?;
     tracing::info!("GraphiQL on http://{address}/ and the API on http://{address}/graphql");
-    axum::serve(listener, router(db, args.max_body_bytes))
+    let persisted = match &args.persisted_only {
+        Some(manifest) => Persisted::trusted(manifest)?,
+        None => Persisted::default(),
+    };
+    let options = Options {
+        max_body_bytes: args.max_body_bytes,
+        cors: CorsOrigins::parse(&args.cors_origins)?,
+        persisted,
+    };
+    axum::serve(listener, router_with(db, options))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")

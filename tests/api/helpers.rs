@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -271,27 +270,29 @@ pub async fn count_statements(
     (counter.load(Ordering::SeqCst), body["data"].clone())
 }
 
-/// Sends `request` through the real router; returns the status and JSON body.
-pub async fn send(db: &DatabaseConnection, request: Request<Body>) -> (StatusCode, Value) {
-    let router = communique::http::router(db.clone(), 1 << 20);
-    let (status, _, bytes) = respond(&router, request).await;
-    let json = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
-    (status, json)
-}
-
-/// Sends `request` through `router`; returns the status, the headers and the raw body.
-pub async fn respond(router: &Router, request: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {
-    let response = router.clone().oneshot(request).await.expect("a response");
+/// Sends `request` through `router`; returns the status, the headers and the body.
+pub async fn exchange(
+    router: axum::Router,
+    request: Request<Body>,
+) -> (StatusCode, HeaderMap, Bytes) {
+    let response = router.oneshot(request).await.expect("a response");
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response
+    let bytes = response
         .into_body()
         .collect()
         .await
         .expect("a body")
         .to_bytes();
-    (status, headers, body)
+    (status, headers, bytes)
+}
+
+/// Sends `request` through the real router; returns the status and JSON body.
+pub async fn send(db: &DatabaseConnection, request: Request<Body>) -> (StatusCode, Value) {
+    let (status, _, bytes) = exchange(communique::http::router(db.clone(), 1 << 20), request).await;
+    let json = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+    (status, json)
 }
 
 /// Writes `document` as JSON to a file named `name` in `dir`.

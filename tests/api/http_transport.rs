@@ -4,12 +4,10 @@
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
-use crate::helpers::TestDb;
+use crate::helpers::{TestDb, exchange};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -72,18 +70,11 @@ async fn call_with_limit(
     max_body_bytes: usize,
     request: Request<Body>,
 ) -> Reply {
-    let response = communique::http::router(db.clone(), max_body_bytes)
-        .oneshot(request)
-        .await
-        .expect("a response");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("a body")
-        .to_bytes();
+    let (status, headers, body) = exchange(
+        communique::http::router(db.clone(), max_body_bytes),
+        request,
+    )
+    .await;
     Reply {
         status,
         headers,
@@ -151,13 +142,22 @@ fn assert_errors_without_data(body: &Value) {
 const NEGOTIATION: &[(Option<&str>, Option<&str>)] = &[
     (Some(GRAPHQL_RESPONSE_JSON), Some(GRAPHQL_RESPONSE_JSON)),
     (Some(JSON), Some(JSON)),
-    (None, Some(GRAPHQL_RESPONSE_JSON)),
-    (Some("*/*"), Some(GRAPHQL_RESPONSE_JSON)),
-    (Some("application/*"), Some(GRAPHQL_RESPONSE_JSON)),
+    (None, Some(JSON)),
+    (Some("*/*"), Some(JSON)),
+    (Some("application/*"), Some(JSON)),
     (
         Some("application/json, application/graphql-response+json"),
+        Some(JSON),
+    ),
+    (
+        Some("application/graphql-response+json, application/json"),
         Some(GRAPHQL_RESPONSE_JSON),
     ),
+    (
+        Some("application/graphql-response+json, */*;q=0.8"),
+        Some(GRAPHQL_RESPONSE_JSON),
+    ),
+    (Some("text/html, */*"), Some(JSON)),
     (
         Some("application/json;q=0.9, application/graphql-response+json;q=0.5"),
         Some(JSON),
@@ -429,11 +429,31 @@ async fn unknown_request_keys_and_extensions_are_ignored() {
     let db = test_db.seeded().await;
     let body = json!({
         "query": ACTORS,
-        "extensions": { "persistedQuery": { "version": 1 } },
+        "extensions": { "somethingElse": { "version": 1 } },
         "somethingElse": true,
     });
     let reply = call(db, post_json(GRAPHQL_RESPONSE_JSON, &body)).await;
     reply.assert(StatusCode::OK, GRAPHQL_RESPONSE_JSON);
+}
+
+#[tokio::test]
+async fn a_malformed_persisted_query_extension_is_400() {
+    let test_db = TestDb::sqlite().await;
+    let db = test_db.seeded().await;
+    for persisted in [
+        json!({ "version": 1 }),
+        json!({ "version": 1, "sha256Hash": "abc" }),
+        json!("x"),
+    ] {
+        let body = json!({ "query": ACTORS, "extensions": { "persistedQuery": persisted } });
+        let reply = call(db, post_json(JSON, &body)).await;
+        reply.assert(StatusCode::BAD_REQUEST, JSON);
+        assert_eq!(
+            reply.json()["errors"][0]["extensions"]["code"],
+            "BAD_REQUEST",
+            "{persisted}"
+        );
+    }
 }
 
 // Requests that fail before execution: 400 in graphql-response+json, 200 in json.
@@ -870,7 +890,7 @@ async fn get_needs_no_content_type() {
         .body(Body::empty())
         .expect("a request");
     let reply = call(db, request).await;
-    reply.assert(StatusCode::OK, GRAPHQL_RESPONSE_JSON);
+    reply.assert(StatusCode::OK, JSON);
 }
 
 // Methods and limits.

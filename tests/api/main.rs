@@ -6,7 +6,9 @@ mod history;
 
 mod curation;
 mod examples;
+mod frontends;
 mod generate;
+mod graphiql;
 mod graphql_actors;
 mod http_transport;
 mod import;

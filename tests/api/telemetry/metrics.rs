@@ -9,7 +9,7 @@ use axum::http::Request;
 use serde_json::json;
 
 use super::requests::graphql_request;
-use crate::helpers::{TestDb, count_statements, respond};
+use crate::helpers::{TestDb, count_statements, exchange};
 use crate::on_both_backends;
 
 const PROBE: &str = "query Probe { actors(first: 3) { nodes { slug aliases } } }";
@@ -87,8 +87,8 @@ fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
 }
 
 async fn scrape(router: &Router) -> Vec<Sample> {
-    let (status, headers, body) = respond(
-        router,
+    let (status, headers, body) = exchange(
+        router.clone(),
         Request::get("/metrics")
             .body(Body::empty())
             .expect("a request"),
@@ -113,11 +113,11 @@ on_both_backends! {
         assert!(per_request >= 2, "the probe pages actors and loads their aliases");
         let router = communique::http::router(db.clone(), 1 << 20);
         for _ in 0..2 {
-            assert_eq!(respond(&router, graphql_request(PROBE, Some("Probe"), &[])).await.0, 200);
+            assert_eq!(exchange(router.clone(), graphql_request(PROBE, Some("Probe"), &[])).await.0, 200);
         }
-        let (_, _, missing) = respond(&router, graphql_request(MISSING, Some("Missing"), &[])).await;
+        let (_, _, missing) = exchange(router.clone(), graphql_request(MISSING, Some("Missing"), &[])).await;
         assert!(String::from_utf8_lossy(&missing).contains("NOT_FOUND"));
-        respond(&router, graphql_request("{ __typename }", None, &[])).await;
+        exchange(router.clone(), graphql_request("{ __typename }", None, &[])).await;
 
         let samples = scrape(&router).await;
         let requests = "communique_graphql_requests_total";
@@ -173,15 +173,15 @@ async fn operation_names_past_the_cap_count_as_other() {
         let name = format!("Op{n}");
         let query = format!("query {name} {{ __typename }}");
         assert_eq!(
-            respond(&router, graphql_request(&query, Some(&name), &[]))
+            exchange(router.clone(), graphql_request(&query, Some(&name), &[]))
                 .await
                 .0,
             200
         );
     }
     // Not a GraphQL name, so no operation of the document: a request error.
-    respond(
-        &router,
+    exchange(
+        router.clone(),
         graphql_request("{ __typename }", Some("not a name"), &[]),
     )
     .await;

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request};
 use serde_json::Value;
 
-use crate::helpers::{TestDb, respond};
+use crate::helpers::{TestDb, exchange};
 
 /// An answer well over the compression threshold, with no database work.
 const LARGE: &str = "{ __schema { types { name description } } }";
@@ -49,8 +49,8 @@ fn is_generated(id: &str) -> bool {
 async fn a_request_without_an_id_gets_a_new_one_each_time() {
     let test_db = TestDb::sqlite().await;
     let router = router(&test_db).await;
-    let (_, first, _) = respond(&router, graphql_request(SMALL, None, &[])).await;
-    let (_, second, _) = respond(&router, graphql_request(SMALL, None, &[])).await;
+    let (_, first, _) = exchange(router.clone(), graphql_request(SMALL, None, &[])).await;
+    let (_, second, _) = exchange(router.clone(), graphql_request(SMALL, None, &[])).await;
     assert!(is_generated(request_id(&first)), "{}", request_id(&first));
     assert!(is_generated(request_id(&second)), "{}", request_id(&second));
     assert_ne!(request_id(&first), request_id(&second));
@@ -61,8 +61,8 @@ async fn a_sane_request_id_from_the_client_is_kept() {
     let test_db = TestDb::sqlite().await;
     let router = router(&test_db).await;
     let id = "4bf92f35-77b3-4da6-a3ce-929d0e0e4736";
-    let (_, headers, _) = respond(
-        &router,
+    let (_, headers, _) = exchange(
+        router.clone(),
         graphql_request(SMALL, None, &[("x-request-id", id)]),
     )
     .await;
@@ -75,8 +75,8 @@ async fn an_overlong_or_unprintable_request_id_is_replaced() {
     let router = router(&test_db).await;
     let long = "a".repeat(129);
     for unfit in [long.as_str(), "two words", ""] {
-        let (_, headers, _) = respond(
-            &router,
+        let (_, headers, _) = exchange(
+            router.clone(),
             graphql_request(SMALL, None, &[("x-request-id", unfit)]),
         )
         .await;
@@ -103,14 +103,14 @@ async fn every_response_carries_a_request_id() {
     for request in requests {
         let request = request.expect("a request");
         let path = request.uri().path().to_owned();
-        let (status, headers, _) = respond(&router, request).await;
+        let (status, headers, _) = exchange(router.clone(), request).await;
         assert!(is_generated(request_id(&headers)), "{path} ({status})");
     }
 }
 
 /// The large answer, uncompressed, as JSON.
 async fn plain_large(router: &Router) -> Value {
-    let (status, headers, body) = respond(router, graphql_request(LARGE, None, &[])).await;
+    let (status, headers, body) = exchange(router.clone(), graphql_request(LARGE, None, &[])).await;
     assert_eq!(status, 200);
     assert!(
         headers.get("content-encoding").is_none(),
@@ -129,8 +129,8 @@ async fn a_large_answer_is_gzip_compressed_when_the_client_accepts_gzip() {
     let test_db = TestDb::sqlite().await;
     let router = router(&test_db).await;
     let plain = plain_large(&router).await;
-    let (status, headers, body) = respond(
-        &router,
+    let (status, headers, body) = exchange(
+        router.clone(),
         graphql_request(LARGE, None, &[("accept-encoding", "gzip")]),
     )
     .await;
@@ -162,7 +162,8 @@ async fn a_large_answer_is_brotli_compressed_when_the_client_prefers_br() {
     let router = router(&test_db).await;
     let plain = plain_large(&router).await;
     let accept = [("accept-encoding", "gzip;q=0.5, br")];
-    let (status, headers, body) = respond(&router, graphql_request(LARGE, None, &accept)).await;
+    let (status, headers, body) =
+        exchange(router.clone(), graphql_request(LARGE, None, &accept)).await;
     assert_eq!(status, 200);
     assert_eq!(
         headers.get("content-encoding").map(|v| v.as_bytes()),
@@ -180,7 +181,8 @@ async fn a_small_answer_is_sent_uncompressed() {
     let test_db = TestDb::sqlite().await;
     let router = router(&test_db).await;
     let accept = [("accept-encoding", "gzip, br")];
-    let (status, headers, body) = respond(&router, graphql_request(SMALL, None, &accept)).await;
+    let (status, headers, body) =
+        exchange(router.clone(), graphql_request(SMALL, None, &accept)).await;
     assert_eq!(status, 200);
     assert!(headers.get("content-encoding").is_none());
     assert_eq!(
