@@ -165,7 +165,12 @@ impl Extractor for Headers<'_> {
 struct HeadersMut<'a>(&'a mut HeaderMap);
 
 impl Injector for HeadersMut<'_> {
+    /// Sets the header, unless `value` is empty (the propagator writes `tracestate` even
+    /// when the trace has no state).
     fn set(&mut self, key: &str, value: String) {
+        if value.is_empty() {
+            return;
+        }
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(key.as_bytes()),
             HeaderValue::from_str(&value),

@@ -114,6 +114,7 @@ on_both_backends! {
         let parts: Vec<&str> = answered.split('-').collect();
         assert_eq!(parts.len(), 4, "{answered}");
         assert_eq!((parts[0], parts[1], parts[3]), ("00", TRACE_ID, "01"), "{answered}");
+        assert!(reply.header("tracestate").is_none(), "no state, no tracestate header");
         let request_span_id = parts[2].to_owned();
         assert_ne!(request_span_id, PARENT_SPAN_ID, "the answer names the server's span");
         let lines = server.stop().await;
