@@ -5,14 +5,12 @@
 //! registered once and kept as a handle, so recording a request is a map lookup under a
 //! read lock and a few atomic additions, with no allocation.
 //!
-//! Operation names come from clients: a label value is an operation name only when it is
-//! a GraphQL name of at most [`MAX_LABEL_LEN`] bytes and one of the first
-//! [`MAX_OPERATIONS`] seen; every other name counts under `(other)`, and a request that
-//! names no operation under `(none)`. Error codes are bounded the same way.
+//! Operation names come from clients, so their label values are bounded (see
+//! [`super::labels`]): the first [`MAX_OPERATIONS`] names, then `(other)`; error codes
+//! likewise, up to [`MAX_CODES`].
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -26,17 +24,12 @@ use metrics_exporter_prometheus::{
 };
 use sea_orm::{DatabaseConnection, DatabaseConnectionType};
 
+use super::labels::{Bounded, NONE, OTHER, is_error_code, is_graphql_name};
+
 /// Distinct operation names kept as label values; later ones count as `(other)`.
 pub const MAX_OPERATIONS: usize = 100;
 /// Distinct error codes kept as label values; later ones count as `(other)`.
 pub const MAX_CODES: usize = 32;
-/// The longest operation name or error code kept as a label value, in bytes.
-pub const MAX_LABEL_LEN: usize = 64;
-
-/// The label value of a request that names no operation, or an error without a code.
-pub const NONE: &str = "(none)";
-/// The label value of every name past the limits.
-pub const OTHER: &str = "(other)";
 
 const REQUESTS: &str = "communique_graphql_requests_total";
 const DURATION: &str = "communique_graphql_request_duration_seconds";
@@ -262,84 +255,6 @@ fn error_counter(recorder: &PrometheusRecorder, code: &str) -> Counter {
     )
 }
 
-/// Label values mapped to their series, each registered on first use: at most `cap`
-/// values from clients, then [`OTHER`]; [`NONE`] and [`OTHER`] take no client's place.
-struct Bounded<T> {
-    labels: RwLock<Labels<T>>,
-    cap: usize,
-}
-
-struct Labels<T> {
-    series: HashMap<Box<str>, T>,
-    /// How many of `series` are clients' values.
-    clients: usize,
-}
-
-impl<T> Bounded<T> {
-    fn new(cap: usize) -> Self {
-        Self {
-            labels: RwLock::new(Labels {
-                series: HashMap::new(),
-                clients: 0,
-            }),
-            cap,
-        }
-    }
-
-    /// Runs `record` on the series of `label`, registered with `register` on first use
-    /// while there is room, else on [`OTHER`]'s.
-    fn with(&self, label: &str, register: impl Fn(&str) -> T, record: impl FnOnce(&T)) {
-        let reserved = label == NONE || label == OTHER;
-        {
-            let labels = self.labels.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(series) = labels.series.get(label) {
-                return record(series);
-            }
-            if !reserved
-                && labels.clients >= self.cap
-                && let Some(series) = labels.series.get(OTHER)
-            {
-                return record(series);
-            }
-        }
-        let mut labels = self.labels.write().unwrap_or_else(PoisonError::into_inner);
-        let Labels { series, clients } = &mut *labels;
-        let label = if reserved || series.contains_key(label) || *clients < self.cap {
-            label
-        } else {
-            OTHER
-        };
-        if !series.contains_key(label) {
-            if label != NONE && label != OTHER {
-                *clients += 1;
-            }
-            series.insert(label.into(), register(label));
-        }
-        if let Some(series) = series.get(label) {
-            record(series);
-        }
-    }
-}
-
-/// True for a GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`) short enough to be a label value.
-fn is_graphql_name(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    name.len() <= MAX_LABEL_LEN
-        && bytes
-            .next()
-            .is_some_and(|first| first == b'_' || first.is_ascii_alphabetic())
-        && bytes.all(|byte| byte == b'_' || byte.is_ascii_alphanumeric())
-}
-
-/// True for an error code shaped like ours (`NOT_FOUND`), short enough to be a label value.
-fn is_error_code(code: &str) -> bool {
-    !code.is_empty()
-        && code.len() <= MAX_LABEL_LEN
-        && code
-            .bytes()
-            .all(|byte| byte == b'_' || byte.is_ascii_uppercase() || byte.is_ascii_digit())
-}
-
 /// The builder with our histogram buckets. The bucket lists are constant and non-empty,
 /// so the builder never refuses them; were it to, histograms would render as summaries.
 fn builder() -> PrometheusBuilder {
@@ -432,46 +347,5 @@ fn pool_stats(db: &DatabaseConnection) -> Option<PoolStats> {
             Some(of(db.get_sqlite_connection_pool()))
         }
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{Bounded, NONE, OTHER, is_error_code, is_graphql_name};
-
-    #[test]
-    fn only_short_graphql_names_are_label_values() {
-        assert!(is_graphql_name("ActorBySlug"));
-        assert!(is_graphql_name("_private2"));
-        assert!(!is_graphql_name(""));
-        assert!(!is_graphql_name("2fast"));
-        assert!(!is_graphql_name("drop table"));
-        assert!(!is_graphql_name("(none)"));
-        assert!(!is_graphql_name(&"a".repeat(65)));
-        assert!(is_graphql_name(&"a".repeat(64)));
-    }
-
-    #[test]
-    fn only_code_shaped_strings_are_label_values() {
-        assert!(is_error_code("NOT_FOUND"));
-        assert!(is_error_code("E2"));
-        assert!(!is_error_code("not found"));
-        assert!(!is_error_code(""));
-    }
-
-    #[test]
-    fn names_past_the_cap_share_the_other_series() {
-        let bounded = Bounded::new(2);
-        let seen = |label: &str| {
-            let mut got = String::new();
-            bounded.with(label, str::to_owned, |series| got = series.clone());
-            got
-        };
-        assert_eq!(seen(NONE), NONE);
-        assert_eq!(seen("A"), "A");
-        assert_eq!(seen("B"), "B");
-        assert_eq!(seen("C"), OTHER, "A and B took the two places");
-        assert_eq!(seen("A"), "A");
-        assert_eq!(seen(NONE), NONE, "reserved values take no place");
     }
 }

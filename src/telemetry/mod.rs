@@ -12,6 +12,7 @@
 //! The GraphQL handler tells the middleware what it ran through a [`GraphqlOutcome`] in
 //! the response's extensions; nothing else here knows GraphQL.
 
+mod labels;
 mod logs;
 mod metrics;
 mod request;

@@ -16,7 +16,8 @@ use tower_http::compression::predicate::{And, DefaultPredicate, Predicate, SizeA
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use super::metrics::{Metrics, NONE};
+use super::labels::NONE;
+use super::metrics::Metrics;
 use super::{statements, traces};
 
 /// The header that carries a request's id, both ways.
