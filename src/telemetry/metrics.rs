@@ -285,7 +285,6 @@ fn describe(recorder: &PrometheusRecorder) {
             None,
             "Errors in GraphQL responses, by extensions.code",
         ),
-        help(IN_FLIGHT, None, "HTTP requests being served"),
     ] {
         recorder.describe_counter(name, unit, text);
     }
@@ -304,6 +303,7 @@ fn describe(recorder: &PrometheusRecorder) {
         recorder.describe_histogram(name, unit, text);
     }
     for (name, unit, text) in [
+        help(IN_FLIGHT, None, "HTTP requests being served"),
         help(
             POOL,
             None,
