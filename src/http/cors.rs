@@ -74,7 +74,10 @@ pub fn layer(origins: &CorsOrigins) -> Option<CorsLayer> {
             HeaderName::from_static("apollographql-client-name"),
             HeaderName::from_static("apollographql-client-version"),
         ])
-        .expose_headers([HeaderName::from_static("x-request-id")])
+        .expose_headers([
+            HeaderName::from_static("x-request-id"),
+            HeaderName::from_static("traceparent"),
+        ])
         .max_age(MAX_AGE);
     Some(layer)
 }

@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::{Request, ServerError, Variables};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -264,7 +264,17 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
     for error in &mut response.errors {
         codes::classify(error, &document, failed_before_execution);
     }
-    let outcome = Extension(GraphqlOutcome::new(operation_name.clone(), &response));
+    // Metrics and the access log name the operation that ran: the one asked for, or the
+    // document's only named one.
+    let ran = operation_name
+        .clone()
+        .or_else(|| match &document.operations {
+            DocumentOperations::Multiple(operations) if operations.len() == 1 => {
+                operations.keys().next().map(ToString::to_string)
+            }
+            _ => None,
+        });
+    let outcome = Extension(GraphqlOutcome::new(ran, &response));
     if failed_before_execution {
         let body = Body {
             errors: &response.errors,

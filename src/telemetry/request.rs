@@ -36,7 +36,8 @@ const GRAPHQL_PATH: &str = "/graphql";
 /// into its response's extensions, and [`track`] reads it there.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GraphqlOutcome {
-    /// The operation name the client sent, if any.
+    /// The name of the operation that ran: the one the client asked for, or the
+    /// document's only named operation.
     pub operation: Option<String>,
     /// The `extensions.code` of each error in the response, in order; `(none)` for an
     /// error without one.
