@@ -18,7 +18,9 @@
 //! The extra field also keeps async-graphql from turning an object all of whose fields
 //! failed into null.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{
@@ -122,6 +124,7 @@ impl Shapes {
                     ))
                 })
                 .collect(),
+            plans: RefCell::default(),
         };
         match data {
             Value::Object(map) => walk.object(map, &[&operation.selection_set.node]),
@@ -183,10 +186,21 @@ struct Walk<'a> {
     document: &'a ExecutableDocument,
     variables: &'a Variables,
     defaults: HashMap<Name, Value>,
+    /// Collected fields by selection-set group and object type.
+    plans: RefCell<PlanCache<'a>>,
 }
+
+type PlanCache<'a> = HashMap<(usize, usize), HashMap<String, Rc<Vec<Planned<'a>>>>>;
 
 /// The fields of one response key, in the order the selection sets list them.
 type Collected<'d> = IndexMap<&'d str, Vec<&'d Field>>;
+
+/// One response key of an object: its field's type and the selection sets under it.
+struct Planned<'a> {
+    key: &'a str,
+    ty: Option<&'a Type>,
+    sets: Vec<&'a SelectionSet>,
+}
 
 impl<'a> Walk<'a> {
     /// The object selected by `sets`, its keys in order and failed fields null; null
@@ -196,31 +210,62 @@ impl<'a> Walk<'a> {
             Some(Value::String(name)) => name,
             _ => String::new(),
         };
-        let mut collected = Collected::new();
-        let mut visited = HashSet::new();
-        for set in sets {
-            self.collect(set, &type_name, &mut collected, &mut visited);
-        }
-        let field_types = self.shapes.fields.get(&type_name);
+        let plan = self.plan(sets, &type_name);
         let mut shaped = IndexMap::with_capacity(map.len());
-        for (key, fields) in collected {
-            let value = map.swap_remove(key).unwrap_or(Value::Null);
-            let name = fields[0].name.node.as_str();
-            let ty = field_types.and_then(|types| types.get(name));
-            let sub_sets: Vec<&SelectionSet> = fields
-                .iter()
-                .map(|field| &field.selection_set.node)
-                .filter(|set| !set.items.is_empty())
-                .collect();
-            let value = self.value(value, ty, &sub_sets);
-            if value == Value::Null && ty.is_some_and(|ty| !ty.nullable) {
+        for entry in plan.iter() {
+            let (name, value) = match map.swap_remove_entry(entry.key) {
+                Some(found) => found,
+                None => (Name::new(entry.key), Value::Null),
+            };
+            let value = self.value(value, entry.ty, &entry.sets);
+            if value == Value::Null && entry.ty.is_some_and(|ty| !ty.nullable) {
                 return Value::Null;
             }
-            shaped.insert(Name::new(key), value);
+            shaped.insert(name, value);
         }
         // Anything execution answered that the selection does not list is kept, last.
         shaped.extend(map);
         Value::Object(shaped)
+    }
+
+    /// What `sets` select on an object of `type_name`, collected once per walk: the
+    /// objects of a page share their selection sets, and the slices passed here live in
+    /// the root call or in a kept plan, so their addresses name them for the whole walk.
+    fn plan(&self, sets: &[&'a SelectionSet], type_name: &str) -> Rc<Vec<Planned<'a>>> {
+        let key = (sets.as_ptr() as usize, sets.len());
+        if let Some(plan) = self
+            .plans
+            .borrow()
+            .get(&key)
+            .and_then(|by_type| by_type.get(type_name))
+        {
+            return Rc::clone(plan);
+        }
+        let mut collected = Collected::new();
+        let mut visited = HashSet::new();
+        for set in sets {
+            self.collect(set, type_name, &mut collected, &mut visited);
+        }
+        let field_types = self.shapes.fields.get(type_name);
+        let plan: Vec<Planned<'a>> = collected
+            .into_iter()
+            .map(|(key, fields)| Planned {
+                key,
+                ty: field_types.and_then(|types| types.get(fields[0].name.node.as_str())),
+                sets: fields
+                    .iter()
+                    .map(|field| &field.selection_set.node)
+                    .filter(|set| !set.items.is_empty())
+                    .collect(),
+            })
+            .collect();
+        let plan = Rc::new(plan);
+        self.plans
+            .borrow_mut()
+            .entry(key)
+            .or_default()
+            .insert(type_name.to_owned(), Rc::clone(&plan));
+        plan
     }
 
     /// A field's value of type `ty` (unknown for introspection types, which never fail).
