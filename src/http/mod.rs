@@ -24,7 +24,7 @@ use self::documents::Documents;
 use self::persisted::Persisted;
 use crate::config::ServeArgs;
 use crate::graphql::response::Shapes;
-use crate::graphql::{AppSchema, schema, sdl};
+use crate::graphql::{AppSchema, schema};
 use crate::telemetry;
 
 /// What every handler shares.
@@ -65,11 +65,14 @@ pub fn router(db: DatabaseConnection, max_body_bytes: usize) -> Router {
 /// Every route of the service.
 pub fn router_with(db: DatabaseConnection, options: Options) -> Router {
     let metrics = telemetry::Metrics::new(db.clone());
+    // The served schema's own SDL: no second schema is built for it.
+    let schema = schema(db.clone());
+    let shapes = Arc::new(Shapes::from_sdl(&schema.sdl()));
     let state = AppState {
-        schema: schema(db.clone()),
+        schema,
         db,
         documents: Arc::default(),
-        shapes: Arc::new(Shapes::from_sdl(&sdl())),
+        shapes,
         persisted: Arc::new(options.persisted),
     };
     let max_body_bytes = options.max_body_bytes;
