@@ -1,5 +1,7 @@
 //! Runs the command the user asked for.
 
+use std::time::Duration;
+
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 
@@ -26,11 +28,19 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => {
-            let db = connect(&cli.database).await?;
-            store::migrate(&db)
+            // Migrations and the seed run unbounded, on a pool of their own; requests
+            // on one whose statements end with the request timeout.
+            let setup = connect(&cli.database).await?;
+            store::migrate(&setup)
                 .await
                 .context("migrating the database")?;
-            seeds::load_if_empty(&db, &args.seeds).await?;
+            seeds::load_if_empty(&setup, &args.seeds).await?;
+            setup
+                .close()
+                .await
+                .context("closing the setup connections")?;
+            let deadline = Duration::from_millis(args.request_timeout_ms);
+            let db = connect_serving(&cli.database, deadline).await?;
             http::serve(db, &args).await
         }
         Command::Migrate { action } => {
@@ -104,10 +114,32 @@ fn describe(document: &import::DocumentSummary) -> String {
     }
 }
 
+/// Connects for batch work: see [`db::Pool::new`].
 async fn connect(
     args: &crate::config::DatabaseArgs,
 ) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    db::connect(&args.database_url, args.db_connections)
+    connect_with(args, db::Pool::new(args.db_connections)).await
+}
+
+/// Connects for serving: a short wait for a connection, statements bounded by the
+/// request timeout.
+async fn connect_serving(
+    args: &crate::config::DatabaseArgs,
+    request_timeout: Duration,
+) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let pool = db::Pool {
+        max_connections: args.db_connections,
+        acquire_timeout: Duration::from_millis(args.db_acquire_timeout_ms),
+        statement_timeout: Some(request_timeout),
+    };
+    connect_with(args, pool).await
+}
+
+async fn connect_with(
+    args: &crate::config::DatabaseArgs,
+    pool: db::Pool,
+) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    db::connect_with(&args.database_url, pool)
         .await
         .with_context(|| format!("connecting to {}", redact(&args.database_url)))
 }

@@ -61,6 +61,16 @@ pub struct DatabaseArgs {
         global = true
     )]
     pub db_connections: u32,
+    /// Longest a statement of `serve` waits for a pooled connection, in milliseconds,
+    /// before the request fails with `SERVICE_UNAVAILABLE` (503). Batch commands wait
+    /// 10 s.
+    #[arg(
+        long,
+        env = "COMMUNIQUE_DB_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 2_000,
+        global = true
+    )]
+    pub db_acquire_timeout_ms: u64,
 }
 
 /// What to do.
@@ -110,6 +120,32 @@ pub struct ServeArgs {
     /// register automatic persisted queries.
     #[arg(long, env = "COMMUNIQUE_PERSISTED_ONLY", value_name = "MANIFEST")]
     pub persisted_only: Option<PathBuf>,
+    /// Longest a request may run, in milliseconds: then it is answered with `TIMEOUT`
+    /// (504) and the database cancels the statement under way.
+    #[arg(long, env = "COMMUNIQUE_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
+    pub request_timeout_ms: u64,
+    /// Longest a connection may take to send a request's headers, in milliseconds; also
+    /// how long a kept-alive connection may sit idle between requests.
+    #[arg(
+        long,
+        env = "COMMUNIQUE_HEADER_READ_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub header_read_timeout_ms: u64,
+    /// Most requests served at once; beyond it a request gets 503 at once.
+    #[arg(
+        long,
+        env = "COMMUNIQUE_MAX_CONCURRENT_REQUESTS",
+        default_value_t = 256
+    )]
+    pub max_concurrent_requests: usize,
+    /// Requests per second allowed to each client address (0: no limit); over it, 429
+    /// with `Retry-After`.
+    #[arg(long, env = "COMMUNIQUE_RATE_LIMIT", default_value_t = 0.0)]
+    pub rate_limit: f64,
+    /// Requests a client may send at once under the rate limit.
+    #[arg(long, env = "COMMUNIQUE_RATE_BURST", default_value_t = 20.0)]
+    pub rate_burst: f64,
 }
 
 /// A migration step.

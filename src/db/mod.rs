@@ -7,15 +7,56 @@ use std::time::Duration;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
+/// How connections are pooled and bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pool {
+    /// Most connections kept open.
+    pub max_connections: u32,
+    /// Longest a statement waits for a connection before it fails as unavailable.
+    pub acquire_timeout: Duration,
+    /// Longest one statement may run before the database cancels it; `None` for no
+    /// bound (imports and migrations).
+    pub statement_timeout: Option<Duration>,
+}
+
+impl Pool {
+    /// A pool of at most `max_connections` for batch work (imports, migrations,
+    /// tests): waiting up to 10 s for a connection, statements unbounded. The server
+    /// waits less (`COMMUNIQUE_DB_ACQUIRE_TIMEOUT_MS`), to answer an outage quickly.
+    pub fn new(max_connections: u32) -> Self {
+        Pool {
+            max_connections,
+            acquire_timeout: Duration::from_secs(10),
+            statement_timeout: None,
+        }
+    }
+}
+
 /// Connects to `url` (`sqlite://…` or `postgres://…`) with a pool of at most
-/// `max_connections`, reporting each statement to [`crate::telemetry`].
+/// `max_connections` (see [`Pool::new`]), reporting each statement to
+/// [`crate::telemetry`].
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, Pool::new(max_connections)).await
+}
+
+/// Connects to `url` with the bounds of `pool`.
+///
+/// A statement over `pool.statement_timeout` is cancelled by the database itself:
+/// PostgreSQL's `statement_timeout`, and on SQLite a progress handler that interrupts a
+/// statement once it has worked that long ([`sqlite_watchdog`]). Either way the
+/// connection goes back to the pool whole.
+pub async fn connect_with(url: &str, pool: Pool) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
+    let statement_timeout = pool.statement_timeout;
+    let mut postgres_options = vec![("plan_cache_mode", "force_generic_plan".to_owned())];
+    if let Some(timeout) = statement_timeout {
+        postgres_options.push(("statement_timeout", timeout.as_millis().to_string()));
+    }
     options
-        .max_connections(max_connections)
+        .max_connections(pool.max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(pool.acquire_timeout)
+        .acquire_timeout(pool.acquire_timeout)
         .sqlx_logging(false)
         // Check a pooled connection with a ping only when it has sat idle long enough to
         // have been dropped; by default every checkout pinged first, a second round trip
@@ -27,7 +68,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         // skewed ones included (see `crate::store::events::FIRST_ROLE`), and page sizes are
         // written into the text; left to choose, PostgreSQL kept planning the
         // statements whose custom plans looked cheaper on paper.
-        .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_generic_plan")]))
+        .map_sqlx_postgres_opts(move |opts| opts.options(postgres_options.clone()))
         // Readers never block the writer, and a writer waits for a lock instead of failing.
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
@@ -39,9 +80,45 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 // (an import's writes went through the kernel twice).
                 .pragma("temp_store", "memory")
         });
+    if let Some(timeout) = statement_timeout {
+        options.map_sqlx_sqlite_pool_opts(move |opts| {
+            opts.after_connect(move |connection, _| {
+                Box::pin(async move {
+                    let mut handle = connection.lock_handle().await?;
+                    handle.set_progress_handler(SQLITE_WATCHDOG_OPS, sqlite_watchdog(timeout));
+                    Ok(())
+                })
+            })
+        });
+    }
     let mut db = Database::connect(options).await?;
     crate::telemetry::instrument(&mut db);
     Ok(db)
+}
+
+/// Virtual-machine steps between two calls of the SQLite watchdog: about a
+/// millisecond of work.
+const SQLITE_WATCHDOG_OPS: i32 = 10_000;
+
+/// A gap between two watchdog calls longer than this means the last statement ended
+/// and a new one began.
+const SQLITE_STATEMENT_GAP: Duration = Duration::from_millis(20);
+
+/// The progress handler of a SQLite connection: true to go on, false to interrupt
+/// the statement under way once it has worked for `timeout`. SQLite says nothing when
+/// a statement starts, but calls the handler every [`SQLITE_WATCHDOG_OPS`] steps while
+/// one works; a pause longer than [`SQLITE_STATEMENT_GAP`] starts the clock again.
+fn sqlite_watchdog(timeout: Duration) -> impl FnMut() -> bool + Send + 'static {
+    let mut started = std::time::Instant::now();
+    let mut last = started;
+    move || {
+        let now = std::time::Instant::now();
+        if now.duration_since(last) > SQLITE_STATEMENT_GAP {
+            started = now;
+        }
+        last = now;
+        now.duration_since(started) < timeout
+    }
 }
 
 /// Refreshes the planner's statistics, so queries over freshly loaded rows take the

@@ -21,6 +21,11 @@ pub enum AppError {
         message: String,
         argument: Option<&'static str>,
     },
+    /// The database cannot be reached now (no connection within the pool's wait, or
+    /// the connection failed); the cause was logged. Clients may retry.
+    Unavailable,
+    /// The request ran out of time and the database cancelled its statement.
+    Timeout,
     /// Something failed on our side; the cause was logged.
     Internal,
 }
@@ -53,13 +58,18 @@ impl AppError {
         match self {
             AppError::NotFound { .. } => "NOT_FOUND",
             AppError::BadUserInput { .. } => "BAD_USER_INPUT",
+            AppError::Unavailable => "SERVICE_UNAVAILABLE",
+            AppError::Timeout => "TIMEOUT",
             AppError::Internal => "INTERNAL",
         }
     }
 
-    fn message(&self) -> &str {
+    /// What the client is told.
+    pub fn message(&self) -> &str {
         match self {
             AppError::NotFound { message, .. } | AppError::BadUserInput { message, .. } => message,
+            AppError::Unavailable => "the database cannot be reached now; try again shortly",
+            AppError::Timeout => "the request took too long and was cancelled",
             AppError::Internal => "internal error; it has been logged",
         }
     }
@@ -69,15 +79,75 @@ impl AppError {
             AppError::NotFound { argument, .. } | AppError::BadUserInput { argument, .. } => {
                 *argument
             }
-            AppError::Internal => None,
+            AppError::Unavailable | AppError::Timeout | AppError::Internal => None,
         }
     }
 }
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(cause: sea_orm::DbErr) -> Self {
-        AppError::internal(cause)
+        use sea_orm::{DbErr, RuntimeErr};
+        let sqlx = match &cause {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
+                tracing::warn!(%cause, "database unavailable");
+                return AppError::Unavailable;
+            }
+            DbErr::Exec(RuntimeErr::SqlxError(error))
+            | DbErr::Query(RuntimeErr::SqlxError(error)) => Some(error.as_ref()),
+            _ => None,
+        };
+        match sqlx {
+            Some(
+                sea_orm::sqlx::Error::Io(_)
+                | sea_orm::sqlx::Error::PoolTimedOut
+                | sea_orm::sqlx::Error::PoolClosed
+                | sea_orm::sqlx::Error::WorkerCrashed,
+            ) => {
+                tracing::warn!(%cause, "database unavailable");
+                AppError::Unavailable
+            }
+            Some(sea_orm::sqlx::Error::Database(error)) if is_cancelled(error.as_ref()) => {
+                tracing::warn!(%cause, "statement cancelled at its timeout");
+                AppError::Timeout
+            }
+            _ => AppError::internal(cause),
+        }
     }
+}
+
+impl AppError {
+    /// The error a field raised without a code stands for, from its message: a
+    /// database error that reached a resolver's `?` unwrapped carries only its text.
+    /// Logs it; the client sees the masked error.
+    pub fn from_uncoded(message: &str) -> Self {
+        const UNAVAILABLE: [&str; 6] = [
+            "Failed to acquire connection from pool",
+            "Connection Error:",
+            "error communicating with database",
+            "pool timed out while waiting for an open connection",
+            "attempted to acquire a connection on a closed pool",
+            "crashed background worker",
+        ];
+        const CANCELLED: [&str; 2] = [
+            "canceling statement due to statement timeout",
+            "interrupted",
+        ];
+        if UNAVAILABLE.iter().any(|text| message.contains(text)) {
+            tracing::warn!(cause = %message, "database unavailable");
+            AppError::Unavailable
+        } else if CANCELLED.iter().any(|text| message.contains(text)) {
+            tracing::warn!(cause = %message, "statement cancelled at its timeout");
+            AppError::Timeout
+        } else {
+            AppError::internal(message)
+        }
+    }
+}
+
+/// Whether the database cancelled the statement: PostgreSQL's `query_canceled`
+/// (57014, which `statement_timeout` raises), SQLite's `SQLITE_INTERRUPT` (9).
+fn is_cancelled(error: &dyn sea_orm::sqlx::error::DatabaseError) -> bool {
+    matches!(error.code().as_deref(), Some("57014" | "9"))
 }
 
 impl From<AppError> for async_graphql::Error {

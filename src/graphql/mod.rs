@@ -1,7 +1,9 @@
 //! The GraphQL schema: types, the root query, loaders, ids and errors.
 
+pub mod cost;
 pub mod error;
 pub mod ids;
+pub mod inputs;
 pub mod loaders;
 pub mod pagination;
 mod query;
@@ -16,16 +18,15 @@ pub use self::query::{EventFilter, Query};
 /// The schema served over HTTP.
 pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
-/// Deepest query accepted. The standard introspection query that code generators send
-/// needs about 13 levels.
-pub const MAX_DEPTH: usize = 16;
-/// Highest complexity accepted (one per field, more for lists); introspection needs ~230.
-pub const MAX_COMPLEXITY: usize = 1000;
+/// Deepest nesting of fields accepted (see [`cost`]). The standard introspection query
+/// that code generators send needs about 13 levels.
+pub const MAX_DEPTH: usize = cost::Limits::DEFAULT.depth;
 
+/// The schema's builder. Depth and cost are checked before validation, by [`cost`],
+/// which counts pages and does not expand fragments; async-graphql's own limits would
+/// count neither.
 fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
     Schema::build(Query, EmptyMutation, EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
 }
 
 /// The schema, reading from `db`.

@@ -12,7 +12,7 @@ use sea_orm::DatabaseConnection;
 use super::error::AppError;
 use super::loaders::{EventCountsByActor, load_one};
 use crate::store::events::ActorEvents;
-use crate::store::page::{Count, Cursor, Keyed, Page, PageOf};
+use crate::store::page::{Count, Cursor, Keyed, Page, PageOf, SortKey};
 
 /// Items per page when neither `first` nor `last` is given.
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
@@ -50,7 +50,13 @@ pub fn page(
     };
     let decode = |name: &'static str, text: Option<String>| -> Result<Option<Cursor>, AppError> {
         text.map(|text| {
-            Cursor::decode(&text).ok_or_else(|| {
+            // A time outside the supported years was never given out, and would
+            // fail at the database.
+            let cursor = Cursor::decode(&text).filter(|cursor| match &cursor.key {
+                SortKey::Time(time) => super::inputs::YEARS.contains(&chrono::Datelike::year(time)),
+                _ => true,
+            });
+            cursor.ok_or_else(|| {
                 AppError::bad_input(
                     name,
                     format!("`{name}` is not a cursor of this list: `{text}`"),

@@ -24,6 +24,7 @@ async fn at(ctx: &Context<'_>, as_of: Option<DateTime<Utc>>) -> Result<Known> {
     let Some(instant) = as_of else {
         return Ok(Known::Now);
     };
+    super::inputs::time_within("asOf", &instant)?;
     let db = ctx.data::<DatabaseConnection>()?;
     let known = imports::known_at(db, instant)
         .await
@@ -190,6 +191,11 @@ fn event_query(
     names: &mut Names,
 ) -> Result<EventQuery> {
     let filter = filter.unwrap_or_default();
+    for (argument, time) in [("filter.from", &filter.from), ("filter.to", &filter.to)] {
+        if let Some(time) = time {
+            super::inputs::time_within(argument, time)?;
+        }
+    }
     if let (Some(from), Some(to)) = (filter.from, filter.to)
         && to < from
     {
@@ -619,10 +625,21 @@ impl Query {
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<SearchHit>> {
         let known = at(ctx, as_of).await?;
-        if query.trim().is_empty() {
+        let words = search::words(&query).count();
+        if words == 0 {
             return Err(
                 AppError::bad_input("query", "give at least one word to search for").into(),
             );
+        }
+        if words > search::MAX_WORDS {
+            return Err(AppError::bad_input(
+                "query",
+                format!(
+                    "`query` has {words} words; search for at most {}",
+                    search::MAX_WORDS
+                ),
+            )
+            .into());
         }
         let page = page(first, after, None, None)?;
         let db = ctx.data::<DatabaseConnection>()?;

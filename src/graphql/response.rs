@@ -13,10 +13,13 @@
 //!   null, up to the nearest nullable field, or `data` when it reaches the root.
 //!
 //! Which fragments apply depends on an object's concrete type, which a result does not
-//! carry; [`Shapes::prepare`] therefore adds a `__typename` under a reserved alias to every
-//! selection set of a document before it runs, and [`Shapes::shape`] reads and removes it.
-//! The extra field also keeps async-graphql from turning an object all of whose fields
-//! failed into null.
+//! carry. Where the schema leaves it open (a field of an interface or union type that does
+//! not select a plain `__typename`), [`Shapes::prepare`] adds a `__typename` under a
+//! reserved alias to the selection set before the document runs, and [`Shapes::shape`]
+//! reads and removes it; elsewhere the field's type names it. async-graphql answers null
+//! for an object none of whose fields came back: shaping gives it back its keys, null,
+//! when an error lies under it, and `prepare` adds the field too where every selection is
+//! conditional, so an object whose fields were all skipped stays an object.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -24,20 +27,26 @@ use std::rc::Rc;
 
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{
-    BaseType, DocumentOperations, ExecutableDocument, Field, OperationDefinition, Selection,
-    SelectionSet, Type, TypeKind, TypeSystemDefinition,
+    BaseType, DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType,
+    Selection, SelectionSet, Type, TypeKind, TypeSystemDefinition,
 };
-use async_graphql::{Name, Pos, Positioned, Value, Variables};
+use async_graphql::{Name, PathSegment, Pos, Positioned, ServerError, Value, Variables};
 
 /// The alias under which every selection set reports its object's type.
-const TYPE_KEY: &str = "__communique_type";
+pub(crate) const TYPE_KEY: &str = "__communique_type";
 
 /// What shaping needs of the schema: each object's and interface's field types, each
-/// object's interfaces and each union's members.
+/// object's interfaces and each union's members, and the root types.
 #[derive(Debug, Default)]
 pub struct Shapes {
     fields: HashMap<String, HashMap<String, Type>>,
+    /// The fields, by type, that take `first` or `last`: pages.
+    paged: HashMap<String, HashSet<String>>,
     supertypes: HashMap<String, HashSet<String>>,
+    /// Interfaces and unions: what is selected under one can be of several types.
+    abstract_types: HashSet<String>,
+    /// The query, mutation and subscription root types, when the schema renames them.
+    roots: [Option<String>; 3],
 }
 
 impl Shapes {
@@ -48,14 +57,29 @@ impl Shapes {
             return shapes;
         };
         for definition in document.definitions {
-            let TypeSystemDefinition::Type(definition) = definition else {
-                continue;
+            let definition = match definition {
+                TypeSystemDefinition::Type(definition) => definition,
+                TypeSystemDefinition::Schema(schema) => {
+                    let schema = schema.node;
+                    let name = |root: Option<Positioned<Name>>| root.map(|n| n.node.to_string());
+                    shapes.roots = [
+                        name(schema.query),
+                        name(schema.mutation),
+                        name(schema.subscription),
+                    ];
+                    continue;
+                }
+                TypeSystemDefinition::Directive(_) => continue,
             };
             let name = definition.node.name.node.to_string();
             let (fields, implements) = match definition.node.kind {
                 TypeKind::Object(object) => (object.fields, object.implements),
-                TypeKind::Interface(interface) => (interface.fields, interface.implements),
+                TypeKind::Interface(interface) => {
+                    shapes.abstract_types.insert(name.clone());
+                    (interface.fields, interface.implements)
+                }
                 TypeKind::Union(union) => {
+                    shapes.abstract_types.insert(name.clone());
                     for member in union.members {
                         shapes
                             .supertypes
@@ -72,6 +96,18 @@ impl Shapes {
                     .into_iter()
                     .map(|interface| interface.node.to_string()),
             );
+            let paged: HashSet<String> = fields
+                .iter()
+                .filter(|field| {
+                    field.node.arguments.iter().any(|argument| {
+                        matches!(argument.node.name.node.as_str(), "first" | "last")
+                    })
+                })
+                .map(|field| field.node.name.node.to_string())
+                .collect();
+            if !paged.is_empty() {
+                shapes.paged.insert(name.clone(), paged);
+            }
             shapes.fields.insert(
                 name,
                 fields
@@ -83,25 +119,122 @@ impl Shapes {
         shapes
     }
 
-    /// Adds the type-reporting field to every selection set of `document`, at its end.
-    pub fn prepare(document: &mut ExecutableDocument) {
+    /// Adds the type-reporting field, at its end, to every selection set of `document`
+    /// whose object's type the schema leaves open or that may select nothing.
+    pub fn prepare(&self, document: &mut ExecutableDocument) {
         let operations: Vec<&mut Positioned<OperationDefinition>> = match &mut document.operations {
             DocumentOperations::Single(operation) => vec![operation],
             DocumentOperations::Multiple(operations) => operations.values_mut().collect(),
         };
         for operation in operations {
-            add_type_key(&mut operation.node.selection_set.node);
+            let root = self.root(operation.node.ty).to_owned();
+            self.mark(&mut operation.node.selection_set.node, Some(&root));
         }
         for fragment in document.fragments.values_mut() {
-            add_type_key(&mut fragment.node.selection_set.node);
+            let on = fragment.node.type_condition.node.on.node.clone();
+            self.descend(&mut fragment.node.selection_set.node, Some(&on));
+        }
+    }
+
+    /// The root type of operations of type `ty`.
+    pub(crate) fn root(&self, ty: OperationType) -> &str {
+        let (index, default) = match ty {
+            OperationType::Query => (0, "Query"),
+            OperationType::Mutation => (1, "Mutation"),
+            OperationType::Subscription => (2, "Subscription"),
+        };
+        self.roots[index].as_deref().unwrap_or(default)
+    }
+
+    /// Prepares the selection set of a field of type `ty` (unknown when `None`).
+    fn mark(&self, set: &mut SelectionSet, ty: Option<&str>) {
+        self.descend(set, ty);
+        let plain = |name: &str| {
+            set.items.iter().any(|selection| match &selection.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    field.name.node == name
+                        && field.alias.as_ref().is_none_or(|alias| alias.node == name)
+                        && field.directives.is_empty()
+                }
+                _ => false,
+            })
+        };
+        let unconditional = set.items.iter().any(|selection| match &selection.node {
+            Selection::Field(field) => field.node.directives.is_empty(),
+            _ => false,
+        });
+        let known = ty.is_some_and(|ty| self.object_type_name(ty)) || plain("__typename");
+        if known && unconditional {
+            return;
+        }
+        let pos = Pos::default();
+        set.items.push(Positioned::new(
+            Selection::Field(Positioned::new(
+                Field {
+                    alias: Some(Positioned::new(Name::new(TYPE_KEY), pos)),
+                    name: Positioned::new(Name::new("__typename"), pos),
+                    arguments: Vec::new(),
+                    directives: Vec::new(),
+                    selection_set: Positioned::new(SelectionSet::default(), pos),
+                },
+                pos,
+            )),
+            pos,
+        ));
+    }
+
+    /// The type of field `field` of type `ty`, if the schema lists it.
+    pub(crate) fn field_type(&self, ty: &str, field: &str) -> Option<&Type> {
+        self.fields.get(ty)?.get(field)
+    }
+
+    /// Whether field `field` of type `ty` is a page: it takes `first` or `last`.
+    pub(crate) fn is_paged(&self, ty: &str, field: &str) -> bool {
+        self.paged
+            .get(ty)
+            .is_some_and(|fields| fields.contains(field))
+    }
+
+    /// Whether `name` is an object type of this schema: not an interface, a union, a
+    /// scalar or a type it does not list (introspection's).
+    fn object_type_name(&self, name: &str) -> bool {
+        self.fields.contains_key(name) && !self.abstract_types.contains(name)
+    }
+
+    /// Prepares the selection sets under the fields of `set`, selected on `ty`.
+    fn descend(&self, set: &mut SelectionSet, ty: Option<&str>) {
+        for selection in &mut set.items {
+            match &mut selection.node {
+                Selection::Field(field) => {
+                    let field = &mut field.node;
+                    if field.selection_set.node.items.is_empty() {
+                        continue;
+                    }
+                    let field_type = ty
+                        .and_then(|ty| self.field_type(ty, field.name.node.as_str()))
+                        .map(named);
+                    self.mark(&mut field.selection_set.node, field_type);
+                }
+                Selection::InlineFragment(fragment) => {
+                    let fragment = &mut fragment.node;
+                    let on = match &fragment.type_condition {
+                        Some(condition) => Some(condition.node.on.node.as_str().to_owned()),
+                        None => ty.map(str::to_owned),
+                    };
+                    self.descend(&mut fragment.selection_set.node, on.as_deref());
+                }
+                Selection::FragmentSpread(_) => {}
+            }
         }
     }
 
     /// Reorders and completes `data`, the result of `operation_name`'s operation in
-    /// `document` (prepared) run with `variables`.
+    /// `document` (prepared) run with `variables`, which raised `errors`.
     pub fn shape(
         &self,
-        data: Value,
+        mut data: Value,
+        errors: &[ServerError],
         document: &ExecutableDocument,
         operation_name: Option<&str>,
         variables: &Variables,
@@ -125,11 +258,21 @@ impl Shapes {
                 })
                 .collect(),
             plans: RefCell::default(),
+            trail: (!errors.is_empty()).then(|| Trail {
+                errors: errors.iter().map(|error| &error.path[..]).collect(),
+                at: RefCell::default(),
+            }),
         };
-        match data {
-            Value::Object(map) => walk.object(map, &[&operation.selection_set.node]),
-            other => other,
+        let root = self.root(operation.ty);
+        if data == Value::Null && walk.failed_below() {
+            data = Value::Object(IndexMap::new());
         }
+        if let Value::Object(map) = &mut data
+            && walk.object(map, &[&operation.selection_set.node], Some(root))
+        {
+            return Value::Null;
+        }
+        data
     }
 }
 
@@ -149,35 +292,15 @@ pub fn operation<'d>(
     operation.map(|operation| &operation.node)
 }
 
-fn add_type_key(set: &mut SelectionSet) {
-    for selection in &mut set.items {
-        match &mut selection.node {
-            Selection::Field(field) => {
-                let sub = &mut field.node.selection_set.node;
-                if !sub.items.is_empty() {
-                    add_type_key(sub);
-                }
-            }
-            Selection::InlineFragment(fragment) => {
-                add_type_key(&mut fragment.node.selection_set.node);
-            }
-            Selection::FragmentSpread(_) => {}
+/// The named type at the bottom of `ty`'s lists.
+pub(crate) fn named(ty: &Type) -> &str {
+    let mut base = &ty.base;
+    loop {
+        match base {
+            BaseType::List(item) => base = &item.base,
+            BaseType::Named(name) => return name.as_str(),
         }
     }
-    let pos = Pos::default();
-    set.items.push(Positioned::new(
-        Selection::Field(Positioned::new(
-            Field {
-                alias: Some(Positioned::new(Name::new(TYPE_KEY), pos)),
-                name: Positioned::new(Name::new("__typename"), pos),
-                arguments: Vec::new(),
-                directives: Vec::new(),
-                selection_set: Positioned::new(SelectionSet::default(), pos),
-            },
-            pos,
-        )),
-        pos,
-    ));
 }
 
 /// One pass over a result.
@@ -188,6 +311,8 @@ struct Walk<'a> {
     defaults: HashMap<Name, Value>,
     /// Collected fields by selection-set group and object type.
     plans: RefCell<PlanCache<'a>>,
+    /// Where the walk is, followed only when the response has errors.
+    trail: Option<Trail<'a>>,
 }
 
 type PlanCache<'a> = HashMap<(usize, usize), HashMap<String, Rc<Vec<Planned<'a>>>>>;
@@ -195,37 +320,97 @@ type PlanCache<'a> = HashMap<(usize, usize), HashMap<String, Rc<Vec<Planned<'a>>
 /// The fields of one response key, in the order the selection sets list them.
 type Collected<'d> = IndexMap<&'d str, Vec<&'d Field>>;
 
-/// One response key of an object: its field's type and the selection sets under it.
+/// One response key of an object: its field's type, the object type that names when it
+/// is one, and the selection sets under it.
 struct Planned<'a> {
     key: &'a str,
     ty: Option<&'a Type>,
+    object_type: Option<&'a str>,
     sets: Vec<&'a SelectionSet>,
 }
 
-impl<'a> Walk<'a> {
-    /// The object selected by `sets`, its keys in order and failed fields null; null
-    /// when a non-null field of it is null.
-    fn object(&self, mut map: IndexMap<Name, Value>, sets: &[&'a SelectionSet]) -> Value {
-        let type_name = match map.swap_remove(TYPE_KEY) {
-            Some(Value::String(name)) => name,
-            _ => String::new(),
-        };
-        let plan = self.plan(sets, &type_name);
-        let mut shaped = IndexMap::with_capacity(map.len());
-        for entry in plan.iter() {
-            let (name, value) = match map.swap_remove_entry(entry.key) {
-                Some(found) => found,
-                None => (Name::new(entry.key), Value::Null),
-            };
-            let value = self.value(value, entry.ty, &entry.sets);
-            if value == Value::Null && entry.ty.is_some_and(|ty| !ty.nullable) {
-                return Value::Null;
-            }
-            shaped.insert(name, value);
+/// The paths of a response's errors, and the path the walk is at.
+struct Trail<'a> {
+    errors: Vec<&'a [PathSegment]>,
+    at: RefCell<Vec<Step<'a>>>,
+}
+
+/// One step of a path into the result.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+impl Step<'_> {
+    fn is(self, segment: &PathSegment) -> bool {
+        match (self, segment) {
+            (Step::Key(key), PathSegment::Field(field)) => key == field,
+            (Step::Index(index), PathSegment::Index(at)) => index == *at,
+            _ => false,
         }
-        // Anything execution answered that the selection does not list is kept, last.
-        shaped.extend(map);
-        Value::Object(shaped)
+    }
+}
+
+impl<'a> Walk<'a> {
+    /// Runs `f` one `step` further into the result.
+    fn at<R>(&self, step: Step<'a>, f: impl FnOnce() -> R) -> R {
+        let Some(trail) = &self.trail else {
+            return f();
+        };
+        trail.at.borrow_mut().push(step);
+        let result = f();
+        trail.at.borrow_mut().pop();
+        result
+    }
+
+    /// Whether an error lies under the walk's position: execution then answered null for
+    /// an object none of whose fields came back.
+    fn failed_below(&self) -> bool {
+        let Some(trail) = &self.trail else {
+            return false;
+        };
+        let at = trail.at.borrow();
+        trail.errors.iter().any(|path| {
+            path.len() > at.len() && at.iter().zip(path.iter()).all(|(step, seg)| step.is(seg))
+        })
+    }
+
+    /// Puts the keys of the object selected by `sets` in order, in place, with failed
+    /// fields null. Its type is reported in it, or else `object_type`. True when a
+    /// non-null field of it is null, so the object must be.
+    fn object(
+        &self,
+        map: &mut IndexMap<Name, Value>,
+        sets: &[&'a SelectionSet],
+        object_type: Option<&str>,
+    ) -> bool {
+        let reported = match map.swap_remove(TYPE_KEY) {
+            Some(Value::String(name)) => Some(name),
+            _ => None,
+        };
+        let plan = match (&reported, object_type, map.get("__typename")) {
+            (Some(name), _, _) | (None, None, Some(Value::String(name))) => self.plan(sets, name),
+            (None, Some(name), _) => self.plan(sets, name),
+            (None, None, _) => self.plan(sets, ""),
+        };
+        // Keys before `position` are in place; what execution answered that the
+        // selection does not list ends up after them.
+        for (position, entry) in plan.iter().enumerate() {
+            let index = match map.get_index_of(entry.key) {
+                Some(index) => index,
+                None => map.insert_full(Name::new(entry.key), Value::Null).0,
+            };
+            map.swap_indices(position, index);
+            let value = &mut map[position];
+            let null = self.at(Step::Key(entry.key), || {
+                self.value(value, entry.ty, &entry.sets, entry.object_type)
+            });
+            if null && entry.ty.is_some_and(|ty| !ty.nullable) {
+                return true;
+            }
+        }
+        false
     }
 
     /// What `sets` select on an object of `type_name`, collected once per walk: the
@@ -249,14 +434,20 @@ impl<'a> Walk<'a> {
         let field_types = self.shapes.fields.get(type_name);
         let plan: Vec<Planned<'a>> = collected
             .into_iter()
-            .map(|(key, fields)| Planned {
-                key,
-                ty: field_types.and_then(|types| types.get(fields[0].name.node.as_str())),
-                sets: fields
-                    .iter()
-                    .map(|field| &field.selection_set.node)
-                    .filter(|set| !set.items.is_empty())
-                    .collect(),
+            .map(|(key, fields)| {
+                let ty = field_types.and_then(|types| types.get(fields[0].name.node.as_str()));
+                Planned {
+                    key,
+                    ty,
+                    object_type: ty
+                        .map(named)
+                        .filter(|name| self.shapes.object_type_name(name)),
+                    sets: fields
+                        .iter()
+                        .map(|field| &field.selection_set.node)
+                        .filter(|set| !set.items.is_empty())
+                        .collect(),
+                }
             })
             .collect();
         let plan = Rc::new(plan);
@@ -268,27 +459,45 @@ impl<'a> Walk<'a> {
         plan
     }
 
-    /// A field's value of type `ty` (unknown for introspection types, which never fail).
-    fn value(&self, value: Value, ty: Option<&Type>, sets: &[&'a SelectionSet]) -> Value {
-        match value {
+    /// Shapes a field's value of type `ty` (unknown for introspection types, which never
+    /// fail) in place; true when it is null afterwards. `object_type` is the object type
+    /// `ty` names, if it names one.
+    fn value(
+        &self,
+        value: &mut Value,
+        ty: Option<&Type>,
+        sets: &[&'a SelectionSet],
+        object_type: Option<&str>,
+    ) -> bool {
+        let null = match value {
+            Value::Null => {
+                if sets.is_empty() || object_type.is_none() || !self.failed_below() {
+                    return true;
+                }
+                let mut map = IndexMap::new();
+                let null = self.object(&mut map, sets, object_type);
+                *value = Value::Object(map);
+                null
+            }
             Value::List(items) => {
                 let item_type = ty.and_then(|ty| match &ty.base {
                     BaseType::List(item) => Some(item.as_ref()),
                     BaseType::Named(_) => None,
                 });
-                let mut shaped = Vec::with_capacity(items.len());
-                for item in items {
-                    let item = self.value(item, item_type, sets);
-                    if item == Value::Null && item_type.is_some_and(|ty| !ty.nullable) {
-                        return Value::Null;
-                    }
-                    shaped.push(item);
-                }
-                Value::List(shaped)
+                let non_null = item_type.is_some_and(|ty| !ty.nullable);
+                items.iter_mut().enumerate().any(|(index, item)| {
+                    self.at(Step::Index(index), || {
+                        self.value(item, item_type, sets, object_type)
+                    }) && non_null
+                })
             }
-            Value::Object(map) if !sets.is_empty() => self.object(map, sets),
-            other => other,
+            Value::Object(map) if !sets.is_empty() => self.object(map, sets, object_type),
+            _ => false,
+        };
+        if null {
+            *value = Value::Null;
         }
+        null
     }
 
     /// CollectFields: the fields of `set` that apply to an object of `type_name`.

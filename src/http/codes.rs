@@ -1,17 +1,20 @@
 //! A stable `extensions.code` on every error, also on those async-graphql raises itself.
 //!
-//! Resolver errors carry their code already ([`crate::graphql::error::AppError`]). The
-//! others are known by the stage that raised them and, within validation, by
+//! Resolver errors carry their code already ([`crate::graphql::error::AppError`]), and so
+//! do the refusals of [`crate::graphql::cost`]. The others are known by the stage that
+//! raised them and, within validation, by
 //! async-graphql's fixed messages (a test per code keeps them honest):
 //!
 //! | code | raised by |
 //! |---|---|
 //! | `GRAPHQL_PARSE_FAILED` | a document that does not parse |
 //! | `GRAPHQL_VALIDATION_FAILED` | a document the schema does not allow |
-//! | `QUERY_TOO_COMPLEX`, `QUERY_TOO_DEEP` | the complexity and depth limits |
 //! | `OPERATION_RESOLUTION_FAILURE` | an unknown or missing operation name |
 //! | `BAD_USER_INPUT` | a variable's value of the wrong type, a bad argument |
-//! | `INTERNAL` | anything else a field raised |
+//! | `SERVICE_UNAVAILABLE`, `TIMEOUT` | a database error text: unreachable, or cancelled |
+//! | `INTERNAL` | anything else a field raised (its text is logged, not sent) |
+//!
+//! [`bound`] then keeps the errors of one response few and short.
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{ErrorExtensionValues, Pos, ServerError};
@@ -49,6 +52,35 @@ pub fn parse_error(error: &async_graphql::parser::Error) -> ServerError {
     self::error("GRAPHQL_PARSE_FAILED", message, &positions)
 }
 
+/// Most errors in one response; the rest are counted in a last one.
+pub const MAX_ERRORS: usize = 20;
+/// Longest error message, in bytes: a message quoting a long name or value is cut.
+pub const MAX_MESSAGE: usize = 512;
+
+/// Keeps a response's errors within [`MAX_ERRORS`] and each message within
+/// [`MAX_MESSAGE`], so that a request cannot make the answer much larger than itself.
+pub fn bound(errors: &mut Vec<ServerError>) {
+    if errors.len() > MAX_ERRORS {
+        let left_out = errors.len() - (MAX_ERRORS - 1);
+        errors.truncate(MAX_ERRORS - 1);
+        errors.push(error(
+            "TOO_MANY_ERRORS",
+            format!("{left_out} more errors were left out"),
+            &[],
+        ));
+    }
+    for error in errors {
+        if error.message.len() > MAX_MESSAGE {
+            let mut end = MAX_MESSAGE;
+            while !error.message.is_char_boundary(end) {
+                end -= 1;
+            }
+            error.message.truncate(end);
+            error.message.push('…');
+        }
+    }
+}
+
 /// Gives `error` its code when it has none. `before_execution`: the request failed
 /// before any field ran (validation or operation selection).
 pub fn classify(error: &mut ServerError, document: &ExecutableDocument, before_execution: bool) {
@@ -60,11 +92,7 @@ pub fn classify(error: &mut ServerError, document: &ExecutableDocument, before_e
     }
     let message = error.message.as_str();
     let code = if before_execution {
-        if message == "Query is too complex." {
-            "QUERY_TOO_COMPLEX"
-        } else if message == "Query is nested too deep." {
-            "QUERY_TOO_DEEP"
-        } else if message.starts_with("Unknown operation named")
+        if message.starts_with("Unknown operation named")
             || message == "Operation name required in request."
         {
             "OPERATION_RESOLUTION_FAILURE"
@@ -81,8 +109,10 @@ pub fn classify(error: &mut ServerError, document: &ExecutableDocument, before_e
     } else if message.starts_with("Failed to parse") || message.starts_with("Invalid value") {
         "BAD_USER_INPUT"
     } else {
-        tracing::error!(%message, path = ?error.path, "a field raised an error without a code");
-        "INTERNAL"
+        let masked = crate::graphql::error::AppError::from_uncoded(message);
+        extensions.set("code", masked.code());
+        error.message = masked.message().to_owned();
+        return;
     };
     extensions.set("code", code);
 }

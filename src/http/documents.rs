@@ -30,12 +30,13 @@ impl Documents {
     pub fn parse(
         &self,
         query: &str,
+        shapes: &Shapes,
     ) -> Result<Arc<ExecutableDocument>, async_graphql::parser::Error> {
         if let Some(document) = self.lock().get(query) {
             return Ok(Arc::clone(document));
         }
         let mut document = async_graphql::parser::parse_query(query)?;
-        Shapes::prepare(&mut document);
+        shapes.prepare(&mut document);
         let document = Arc::new(document);
         if query.len() <= LONGEST_QUERY {
             let mut parsed = self.lock();
@@ -61,8 +62,12 @@ mod tests {
     #[test]
     fn a_query_sent_again_gets_the_kept_document() {
         let documents = Documents::default();
-        let first = documents.parse("{ a }").expect("parses");
-        let second = documents.parse("{ a }").expect("parses");
+        let first = documents
+            .parse("{ a }", &Shapes::default())
+            .expect("parses");
+        let second = documents
+            .parse("{ a }", &Shapes::default())
+            .expect("parses");
         assert_eq!(documents.lock().len(), 1);
         assert!(Arc::ptr_eq(&first, &second));
     }
@@ -70,9 +75,9 @@ mod tests {
     #[test]
     fn unparsable_and_overlong_queries_are_not_kept() {
         let documents = Documents::default();
-        assert!(documents.parse("{ a").is_err());
+        assert!(documents.parse("{ a", &Shapes::default()).is_err());
         let long = format!("{{ a{} }}", " ".repeat(LONGEST_QUERY));
-        assert!(documents.parse(&long).is_ok());
+        assert!(documents.parse(&long, &Shapes::default()).is_ok());
         assert!(documents.lock().is_empty());
     }
 
@@ -80,7 +85,9 @@ mod tests {
     fn a_full_cache_stays_at_its_capacity() {
         let documents = Documents::default();
         for i in 0..CAPACITY + 10 {
-            documents.parse(&format!("{{ a{i} }}")).expect("parses");
+            documents
+                .parse(&format!("{{ a{i} }}"), &Shapes::default())
+                .expect("parses");
         }
         assert_eq!(documents.lock().len(), CAPACITY);
     }

@@ -29,7 +29,7 @@ use serde_json::json;
 use super::AppState;
 use super::codes;
 use super::persisted::Named;
-use crate::graphql::{loaders, response};
+use crate::graphql::{cost, inputs, loaders, response};
 use crate::telemetry::GraphqlOutcome;
 
 /// The response media types we can produce.
@@ -232,7 +232,11 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
             return request_error(status, media, refusal.code, &refusal.message);
         }
     };
-    let document = match state.documents.parse(&query) {
+    if let Err(refusal) = cost::check_text(&query, &state.limits) {
+        let status = media.request_error_status();
+        return request_error(status, media, refusal.code(), &refusal.to_string());
+    }
+    let document = match state.documents.parse(&query, &state.shapes) {
         Ok(document) => document,
         Err(error) => {
             let errors = [codes::parse_error(&error)];
@@ -249,13 +253,57 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
     ) {
         return response;
     }
+    let cost = match cost::check(
+        &state.shapes,
+        &state.limits,
+        &document,
+        operation_name.as_deref(),
+        &variables,
+    ) {
+        Ok(cost) => cost,
+        Err(refusal) => {
+            let errors = [codes::error(refusal.code(), refusal.to_string(), &[])];
+            let mut extensions = BTreeMap::new();
+            if let cost::Refusal::TooCostly { cost, limit } = refusal {
+                extensions.insert("cost".to_owned(), cost_extension(cost, limit));
+            }
+            let body = Body {
+                errors: &errors,
+                data: None,
+                extensions: &extensions,
+            };
+            return respond(media.request_error_status(), media, &body);
+        }
+    };
+    if let Err(bad) = inputs::check(&document, &variables) {
+        let mut error = codes::error(
+            "BAD_USER_INPUT",
+            format!("`{}` {}", bad.argument, bad.reason),
+            &[],
+        );
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("argument", bad.argument);
+        let errors = [error];
+        return respond(media.request_error_status(), media, &Body::errors(&errors));
+    }
     let mut request = Request::new(query).variables(variables.clone());
     if let Some(name) = &operation_name {
         request = request.operation_name(name);
     }
     request.set_parsed_query(ExecutableDocument::clone(&document));
     let (request, batches) = loaders::register(request, &state.db);
-    let mut response = batches.drive(state.schema.execute(request)).await;
+    let execution = batches.drive(state.schema.execute(request));
+    let Ok(mut response) = tokio::time::timeout(state.request_timeout, execution).await else {
+        // Dropping the execution drops its statements; the database cancels any still
+        // running at its own statement timeout, which is the same.
+        let message = format!(
+            "the request took longer than {} ms and was cancelled",
+            state.request_timeout.as_millis()
+        );
+        return request_error(StatusCode::GATEWAY_TIMEOUT, media, "TIMEOUT", &message);
+    };
     // Errors raised before execution carry no path; field errors always do. Such a
     // response has no `data` entry at all, as the GraphQL spec asks.
     let failed_before_execution = response.data == async_graphql::Value::Null
@@ -264,6 +312,7 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
     for error in &mut response.errors {
         codes::classify(error, &document, failed_before_execution);
     }
+    codes::bound(&mut response.errors);
     // Metrics and the access log name the operation that ran: the one asked for, or the
     // document's only named one.
     let ran = operation_name
@@ -274,6 +323,11 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
             }
             _ => None,
         });
+    if let Some(cost) = cost {
+        response
+            .extensions
+            .insert("cost".to_owned(), cost_extension(cost, state.limits.cost));
+    }
     let outcome = Extension(GraphqlOutcome::new(ran, &response));
     if failed_before_execution {
         let body = Body {
@@ -284,15 +338,51 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
         return (outcome, respond(media.request_error_status(), media, &body)).into_response();
     }
     let data = std::mem::take(&mut response.data);
-    let data = state
-        .shapes
-        .shape(data, &document, operation_name.as_deref(), &variables);
+    let data = state.shapes.shape(
+        data,
+        &response.errors,
+        &document,
+        operation_name.as_deref(),
+        &variables,
+    );
     let body = Body {
         errors: &response.errors,
         data: Some(&data),
         extensions: &response.extensions,
     };
-    (outcome, respond(StatusCode::OK, media, &body)).into_response()
+    (outcome, respond(status_of(&response.errors), media, &body)).into_response()
+}
+
+/// `extensions.cost`: what the operation costs and the most a request may.
+fn cost_extension(cost: cost::Cost, limit: u64) -> async_graphql::Value {
+    let mut figures = async_graphql::indexmap::IndexMap::new();
+    figures.insert(
+        async_graphql::Name::new("requested"),
+        async_graphql::Value::from(cost.requested),
+    );
+    figures.insert(
+        async_graphql::Name::new("limit"),
+        async_graphql::Value::from(limit),
+    );
+    async_graphql::Value::Object(figures)
+}
+
+/// The status of a response that ran: 503 when the database could not be reached, 504
+/// when it cancelled a statement at its timeout, 200 otherwise.
+fn status_of(errors: &[ServerError]) -> StatusCode {
+    let has = |wanted: &str| {
+        errors.iter().any(|error| {
+            error.extensions.as_ref().and_then(|e| e.get("code"))
+                == Some(&async_graphql::Value::from(wanted))
+        })
+    };
+    if has("SERVICE_UNAVAILABLE") {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if has("TIMEOUT") {
+        StatusCode::GATEWAY_TIMEOUT
+    } else {
+        StatusCode::OK
+    }
 }
 
 /// A GraphQL response body: `errors` first when there are any, `data` when execution

@@ -6,6 +6,8 @@ mod cors;
 mod documents;
 mod graphiql;
 mod graphql;
+mod guard;
+mod listen;
 pub mod persisted;
 
 use std::sync::Arc;
@@ -19,10 +21,13 @@ use sea_orm::DatabaseConnection;
 use serde_json::json;
 use tower_http::timeout::TimeoutLayer;
 
+pub use self::codes::MAX_ERRORS;
 pub use self::cors::CorsOrigins;
 use self::documents::Documents;
+pub use self::guard::Rate;
 use self::persisted::Persisted;
 use crate::config::ServeArgs;
+use crate::graphql::cost::Limits;
 use crate::graphql::response::Shapes;
 use crate::graphql::{AppSchema, schema};
 use crate::telemetry;
@@ -35,10 +40,11 @@ pub struct AppState {
     documents: Arc<Documents>,
     shapes: Arc<Shapes>,
     persisted: Arc<Persisted>,
+    limits: Limits,
+    request_timeout: Duration,
 }
 
 /// How the HTTP edge is set up.
-#[derive(Default)]
 pub struct Options {
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
@@ -46,10 +52,33 @@ pub struct Options {
     pub cors: CorsOrigins,
     /// Automatic persisted queries, or only a manifest's operations.
     pub persisted: Persisted,
+    /// What a document may ask for.
+    pub limits: Limits,
+    /// Longest a GraphQL request may run before it is answered with `TIMEOUT`.
+    pub request_timeout: Duration,
+    /// Most requests served at once; beyond it, 503 at once.
+    pub max_concurrent_requests: usize,
+    /// Requests allowed per client address, if limited.
+    pub rate: Option<Rate>,
 }
 
-/// Longest a request may run before it is answered with 408.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_body_bytes: 1 << 20,
+            cors: CorsOrigins::default(),
+            persisted: Persisted::default(),
+            limits: Limits::default(),
+            request_timeout: Duration::from_secs(30),
+            max_concurrent_requests: 256,
+            rate: None,
+        }
+    }
+}
+
+/// How much longer than a GraphQL request any request may take (reading a slow body,
+/// GraphiQL's assets) before it is answered with 408.
+const TIMEOUT_MARGIN: Duration = Duration::from_secs(5);
 
 /// Every route of the service, with default options but the body limit.
 pub fn router(db: DatabaseConnection, max_body_bytes: usize) -> Router {
@@ -74,6 +103,8 @@ pub fn router_with(db: DatabaseConnection, options: Options) -> Router {
         documents: Arc::default(),
         shapes,
         persisted: Arc::new(options.persisted),
+        limits: options.limits,
+        request_timeout: options.request_timeout,
     };
     let max_body_bytes = options.max_body_bytes;
     let router = Router::new()
@@ -88,15 +119,17 @@ pub fn router_with(db: DatabaseConnection, options: Options) -> Router {
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
+            options.request_timeout + TIMEOUT_MARGIN,
         ))
         .layer(telemetry::compression());
     let router = match cors::layer(&options.cors) {
         Some(cors) => router.layer(cors),
         None => router,
     };
+    let guard = guard::Guard::new(options.max_concurrent_requests, options.rate);
     // Outermost, so preflights and refusals get a request id and a log line too.
     router
+        .layer(axum::middleware::from_fn_with_state(guard, guard::admit))
         .layer(axum::middleware::from_fn_with_state(
             metrics,
             telemetry::track,
@@ -119,21 +152,45 @@ pub async fn serve(db: DatabaseConnection, args: &ServeArgs) -> anyhow::Result<(
         max_body_bytes: args.max_body_bytes,
         cors: CorsOrigins::parse(&args.cors_origins)?,
         persisted,
+        limits: Limits::default(),
+        request_timeout: Duration::from_millis(args.request_timeout_ms),
+        max_concurrent_requests: args.max_concurrent_requests,
+        rate: (args.rate_limit > 0.0).then_some(Rate {
+            per_second: args.rate_limit,
+            burst: args.rate_burst.max(1.0),
+        }),
     };
-    axum::serve(listener, router_with(db, options))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")
+    let header_read_timeout = Duration::from_millis(args.header_read_timeout_ms);
+    listen::serve(
+        listener,
+        router_with(db, options),
+        header_read_timeout,
+        shutdown_signal(),
+    )
+    .await;
+    Ok(())
 }
 
-/// `{"status":"ok"}` when the database answers, 503 otherwise.
+/// Longest `/health` waits for the database.
+const HEALTH_TIMEOUT: Duration = Duration::from_millis(800);
+
+/// `{"status":"ok"}` when the database answers within [`HEALTH_TIMEOUT`], 503
+/// otherwise.
 async fn health(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> (axum::http::StatusCode, Json<serde_json::Value>) {
-    match state.db.ping().await {
-        Ok(()) => (axum::http::StatusCode::OK, Json(json!({ "status": "ok" }))),
-        Err(error) => {
+    let ping = tokio::time::timeout(HEALTH_TIMEOUT, state.db.ping()).await;
+    match ping {
+        Ok(Ok(())) => (axum::http::StatusCode::OK, Json(json!({ "status": "ok" }))),
+        Ok(Err(error)) => {
             tracing::error!(%error, "health check: database unreachable");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable" })),
+            )
+        }
+        Err(_) => {
+            tracing::error!("health check: the database did not answer within {HEALTH_TIMEOUT:?}");
             (
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
                 Json(json!({ "status": "unavailable" })),

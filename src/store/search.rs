@@ -29,11 +29,20 @@ impl Keyed for Hit {
     }
 }
 
+/// Most words a search may look for: each is one more term to match, and the work
+/// grows faster than their number.
+pub const MAX_WORDS: usize = 16;
+
+/// The words of a search text: its runs of letters and digits.
+pub fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+}
+
 /// The user's words as an FTS5 query: each word quoted, all required, so no input is
 /// read as FTS5 syntax.
 fn fts5_query(text: &str) -> String {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
+    words(text)
         .map(|word| format!("\"{word}\""))
         .collect::<Vec<_>>()
         .join(" ")

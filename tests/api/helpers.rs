@@ -94,15 +94,24 @@ impl TestDb {
         }
     }
 
-    /// A new database on the PostgreSQL server of `TEST_DATABASE_URL`.
+    /// A new database on the PostgreSQL server of `TEST_DATABASE_URL`, or when it is not
+    /// set on a throwaway cluster of this process's own ([`crate::cluster::shared`]).
     pub async fn postgres() -> Self {
-        let admin_url = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| {
-            panic!(
-                "TEST_DATABASE_URL is not set: the PostgreSQL half of this test cannot run. \
-                 Set it to a server this test may create databases on, such as \
-                 TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres"
-            )
-        });
+        let admin_url = match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) => url,
+            Err(_) => crate::cluster::shared().clone().unwrap_or_else(|reason| {
+                panic!(
+                    "TEST_DATABASE_URL is not set and no throwaway PostgreSQL cluster could \
+                     be started, so the PostgreSQL half of this test cannot run: {reason}"
+                )
+            }),
+        };
+        Self::postgres_on(&admin_url).await
+    }
+
+    /// A new database on the PostgreSQL server of `admin_url`.
+    pub async fn postgres_on(admin_url: &str) -> Self {
+        let admin_url = admin_url.to_owned();
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let name = format!(
             "communique_test_{}_{}_{}",

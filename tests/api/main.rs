@@ -1,6 +1,7 @@
 //! Integration tests, one binary: each behaviour runs against SQLite and, through
 //! `TEST_DATABASE_URL`, against PostgreSQL.
 
+mod cluster;
 mod helpers;
 mod history;
 
@@ -12,7 +13,9 @@ mod graphiql;
 mod graphql_actors;
 mod http_transport;
 mod import;
+mod limits;
 mod migrations;
+mod outages;
 mod read_api;
 mod schema_files;
 mod sources;

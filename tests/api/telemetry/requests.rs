@@ -186,7 +186,7 @@ async fn a_small_answer_is_sent_uncompressed() {
     assert_eq!(status, 200);
     assert!(headers.get("content-encoding").is_none());
     assert_eq!(
-        serde_json::from_slice::<Value>(&body).expect("JSON"),
-        serde_json::json!({ "data": { "__typename": "Query" } })
+        serde_json::from_slice::<Value>(&body).expect("JSON")["data"],
+        serde_json::json!({ "__typename": "Query" })
     );
 }

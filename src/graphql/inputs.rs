@@ -1,0 +1,132 @@
+//! Bounds on what a request's arguments and variables may hold, checked before it runs.
+//!
+//! Every string (search words, slugs, cursors, country codes, ids) is at most
+//! [`MAX_STRING`] bytes and holds no control character but tab and line breaks; every
+//! list at most [`MAX_LIST`] items. A value over a bound is `BAD_USER_INPUT` naming the
+//! argument (or the variable) it was given as, before any database work; without these
+//! bounds such values reached the database and came back as internal errors.
+
+use async_graphql::parser::types::{ExecutableDocument, Field, Selection, SelectionSet};
+use async_graphql::{Value, Variables};
+
+/// Longest string accepted in an argument or variable, in bytes.
+pub const MAX_STRING: usize = 1_024;
+/// Most items of a list argument or variable.
+pub const MAX_LIST: usize = 100;
+
+/// An argument or variable over a bound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadInput {
+    /// `field.argument` (with input fields after dots), or `$variable`.
+    pub argument: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// Checks the variables given and every argument written in `document`.
+pub fn check(document: &ExecutableDocument, variables: &Variables) -> Result<(), BadInput> {
+    for (name, value) in variables.iter() {
+        value_within(value, &format!("${name}"))?;
+    }
+    for (_, operation) in document.operations.iter() {
+        set_within(&operation.node.selection_set.node)?;
+    }
+    for fragment in document.fragments.values() {
+        set_within(&fragment.node.selection_set.node)?;
+    }
+    Ok(())
+}
+
+fn set_within(set: &SelectionSet) -> Result<(), BadInput> {
+    for selection in &set.items {
+        match &selection.node {
+            Selection::Field(field) => {
+                let field = &field.node;
+                arguments_within(field)?;
+                set_within(&field.selection_set.node)?;
+            }
+            Selection::InlineFragment(fragment) => {
+                set_within(&fragment.node.selection_set.node)?;
+            }
+            Selection::FragmentSpread(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn arguments_within(field: &Field) -> Result<(), BadInput> {
+    for (name, value) in &field.arguments {
+        // Variables are checked as given; what is left is the document's own text.
+        if let Ok(value) = value.node.clone().into_const_with(|_| Err::<Value, ()>(())) {
+            value_within(&value, &format!("{}.{}", field.name.node, name.node))?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks `value`, given as `argument`.
+fn value_within(value: &Value, argument: &str) -> Result<(), BadInput> {
+    let bad = |reason: String| BadInput {
+        argument: argument.to_owned(),
+        reason,
+    };
+    match value {
+        Value::String(text) => {
+            if text.len() > MAX_STRING {
+                return Err(bad(format!(
+                    "is {} bytes long; at most {MAX_STRING} are accepted",
+                    text.len()
+                )));
+            }
+            if let Some(c) = text
+                .chars()
+                .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            {
+                return Err(bad(format!(
+                    "holds the control character U+{:04X}",
+                    u32::from(c)
+                )));
+            }
+            Ok(())
+        }
+        Value::List(items) => {
+            if items.len() > MAX_LIST {
+                return Err(bad(format!(
+                    "has {} items; at most {MAX_LIST} are accepted",
+                    items.len()
+                )));
+            }
+            items
+                .iter()
+                .try_for_each(|item| value_within(item, argument))
+        }
+        Value::Object(fields) => fields
+            .iter()
+            .try_for_each(|(name, value)| value_within(value, &format!("{argument}.{name}"))),
+        _ => Ok(()),
+    }
+}
+
+/// Earliest and latest years a time argument may name: both backends store any instant
+/// between them, and the data set's events lie well inside.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
+/// Checks that `time`, given as `argument`, lies within [`YEARS`].
+pub fn time_within(
+    argument: &'static str,
+    time: &chrono::DateTime<chrono::Utc>,
+) -> Result<(), crate::graphql::error::AppError> {
+    use chrono::Datelike;
+    if YEARS.contains(&time.year()) {
+        return Ok(());
+    }
+    Err(crate::graphql::error::AppError::bad_input(
+        argument,
+        format!(
+            "`{argument}` must lie between the years {} and {}, not {}",
+            YEARS.start(),
+            YEARS.end(),
+            time.year()
+        ),
+    ))
+}
