@@ -5,6 +5,10 @@
 //! the three in step. Their doc comments become the descriptions in `schema.graphql` and
 //! in the import JSON Schema.
 
+/// The years a time may lie in, in import documents and in arguments: both backends
+/// store any instant between them.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
 /// Declares a domain enum with the derives that store, import and expose it.
 macro_rules! domain_enum {
     ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident,)+ }) => {

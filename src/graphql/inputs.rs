@@ -107,9 +107,7 @@ fn value_within(value: &Value, argument: &str) -> Result<(), BadInput> {
     }
 }
 
-/// Earliest and latest years a time argument may name: both backends store any instant
-/// between them, and the data set's events lie well inside.
-pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+pub use crate::domain::YEARS;
 
 /// Checks that `time`, given as `argument`, lies within [`YEARS`].
 pub fn time_within(

@@ -79,9 +79,17 @@ pub fn read_document(file: &Path) -> Result<(Document, String), Vec<Rejection>> 
 /// those in the others: each record is read on its own to find them all.
 pub fn parse_document(file: &Path, text: &str) -> Result<Document, Vec<Rejection>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let content = content_faults(text);
+    let in_file = |found: Vec<(String, String)>| -> Vec<Rejection> {
+        found
+            .into_iter()
+            .map(|(path, reason)| Rejection::new(file, path, reason))
+            .collect()
+    };
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let first = match serde_path_to_error::deserialize::<_, Document>(&mut deserializer) {
-        Ok(document) => return Ok(document),
+        Ok(document) if content.is_empty() => return Ok(document),
+        Ok(_) => return Err(in_file(content)),
         Err(e) => e,
     };
     let path = json_path(&first.path().to_string());
@@ -96,10 +104,66 @@ pub fn parse_document(file: &Path, text: &str) -> Result<Document, Vec<Rejection
     if found.is_empty() {
         found.push((path, without_position(&inner.to_string())));
     }
-    Err(found
-        .into_iter()
-        .map(|(path, reason)| Rejection::new(file, path, reason))
-        .collect())
+    found.extend(content);
+    Err(in_file(found))
+}
+
+/// Longest text of any string in a document, in characters: a name, a title, a quote.
+pub const MAX_TEXT: usize = 20_000;
+
+/// The strings of a document's `text` that hold a control character (but tab and line
+/// breaks) or run longer than [`MAX_TEXT`], by JSON path. Cheap for the usual document:
+/// it is walked only when its text has an escape that may hide a control character or
+/// is long enough to hold an overlong string.
+fn content_faults(text: &str) -> Vec<(String, String)> {
+    if !text.contains("\\u") && !text.contains('\u{7f}') && text.len() <= MAX_TEXT {
+        return Vec::new();
+    }
+    let Ok(value) = serde_json::from_str::<Value>(text) else {
+        // Not JSON: the parse says so.
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    strings_within(&value, &mut String::from("$"), &mut found);
+    found
+}
+
+fn strings_within(value: &Value, path: &mut String, found: &mut Vec<(String, String)>) {
+    let at = path.len();
+    match value {
+        Value::String(text) => {
+            if let Some(c) = text
+                .chars()
+                .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            {
+                found.push((
+                    path.clone(),
+                    format!("holds the control character U+{:04X}", u32::from(c)),
+                ));
+            } else if text.chars().count() > MAX_TEXT {
+                found.push((
+                    path.clone(),
+                    format!("is longer than {MAX_TEXT} characters"),
+                ));
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push_str(&format!("[{i}]"));
+                strings_within(item, path, found);
+                path.truncate(at);
+            }
+        }
+        Value::Object(fields) => {
+            for (name, item) in fields {
+                path.push('.');
+                path.push_str(name);
+                strings_within(item, path, found);
+                path.truncate(at);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// What was left out of a document read in part: the faults of the records that could
@@ -474,7 +538,21 @@ fn path_order(path: &str) -> Vec<(u8, u64, String)> {
 
 /// The JSON Schema of import documents, pretty-printed.
 pub fn json_schema() -> String {
-    let schema = schemars::schema_for!(Document);
+    // Every string is bounded, as `parse_document` checks.
+    let settings = schemars::generate::SchemaSettings::default().with_transform(
+        schemars::transform::RecursiveTransform(|schema: &mut schemars::Schema| {
+            let is_string = match schema.get("type") {
+                Some(Value::String(ty)) => ty == "string",
+                Some(Value::Array(types)) => types.iter().any(|ty| ty == "string"),
+                _ => false,
+            };
+            let fixed = schema.get("const").is_some() || schema.get("enum").is_some();
+            if is_string && !fixed {
+                schema.insert("maxLength".to_owned(), MAX_TEXT.into());
+            }
+        }),
+    );
+    let schema = settings.into_generator().into_root_schema_for::<Document>();
     serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
 

@@ -241,11 +241,8 @@ impl Planner<'_> {
     }
 
     fn declare(&mut self, kind: RefKind, slug: &str, path: String, event: Option<EventKind>) {
-        if !is_slug(slug.rsplit('/').next().unwrap_or(slug)) {
-            self.reject(
-                format!("{path}.slug"),
-                format!("`{slug}` is not a slug: use lowercase letters, digits and single hyphens"),
-            );
+        if let Err(reason) = check_slug(kind, slug) {
+            self.reject(format!("{path}.slug"), reason);
         }
         let key = (kind, slug.to_owned());
         if let Some((first, _)) = self.declared.get(&key) {
@@ -286,6 +283,9 @@ impl Planner<'_> {
     /// The id of the record `slug` refers to. A slug this document does not declare is
     /// noted for the check against the store.
     fn reference(&mut self, kind: RefKind, slug: &str, path: String) -> i64 {
+        if let Err(reason) = check_slug(kind, slug) {
+            self.reject(path.clone(), reason);
+        }
         let id = record_id(kind.id_kind(), &slug.split('/').collect::<Vec<_>>());
         let lookup = if kind == RefKind::Statement {
             RefKind::Event
@@ -389,6 +389,21 @@ impl Planner<'_> {
     /// more exact than its precision.
     fn check_time(&mut self, time: &TimeDoc, path: &str) {
         use chrono::{Datelike, Timelike};
+        for (name, instant) in [("at", Some(time.at)), ("until", time.until)] {
+            if let Some(instant) = instant
+                && !crate::domain::YEARS.contains(&instant.year())
+            {
+                self.reject(
+                    format!("{path}.{name}"),
+                    format!(
+                        "the year {} is outside the supported years {} to {}",
+                        instant.year(),
+                        crate::domain::YEARS.start(),
+                        crate::domain::YEARS.end()
+                    ),
+                );
+            }
+        }
         if let Some(until) = time.until
             && until < time.at
         {
@@ -995,6 +1010,32 @@ fn event_kind(event: &EventDoc) -> Result<Option<EventKind>, &'static str> {
 /// How a provision is named across documents: its proposal's slug, a slash, its own.
 fn provision_key(proposal: &str, provision: &str) -> String {
     format!("{proposal}/{provision}")
+}
+
+/// Checks the slug of a record of `kind`: a provision's is its proposal's slug, a slash
+/// and its own; every other kind's is one slug.
+fn check_slug(kind: RefKind, slug: &str) -> Result<(), String> {
+    let parts = if kind == RefKind::Provision { 2 } else { 1 };
+    let mut split = slug.split('/');
+    let fits = split
+        .by_ref()
+        .take(parts)
+        .filter(|part| is_slug(part))
+        .count()
+        == parts
+        && split.next().is_none();
+    if fits {
+        return Ok(());
+    }
+    let shown: String = slug.chars().take(100).collect();
+    Err(if kind == RefKind::Provision {
+        format!(
+            "`{shown}` is not a provision's slug: its proposal's slug, `/`, and its own, each \
+             of lowercase letters, digits and single hyphens"
+        )
+    } else {
+        format!("`{shown}` is not a slug: use lowercase letters, digits and single hyphens")
+    })
 }
 
 /// True for lowercase ASCII letters and digits in hyphen-separated runs.

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use communique::import::{ImportError, import_files};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestDb, row_counts, seed_body, seed_file, seed_json, write_document};
@@ -170,5 +171,90 @@ on_both_backends! {
         import_files(db, &[second], None).await.expect("the second document refers to the seed's actor");
         assert_eq!(test_db.count("actors").await, actors, "the shared actor is not duplicated");
         assert_eq!(test_db.count("sources").await, 2);
+    }
+}
+
+/// A document of source `source` declaring `places`.
+fn places_document(source: &str, places: Value) -> Value {
+    json!({ "source": { "slug": source, "title": source }, "places": places })
+}
+
+mod hostile {
+    use super::*;
+
+    on_both_backends! {
+        async fn every_part_of_a_slug_is_checked_in_declarations_and_references(test_db: &TestDb) {
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let declared = altered_seed(&dir, |doc| doc["actors"][0]["slug"] = json!("a/vladimir-putin"));
+            assert_rejected(test_db, &[declared], None, "$.actors[0].slug", "is not a slug").await;
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let referred = altered_seed(&dir, |doc| doc["events"][0]["participants"][0]["actor"] = json!("x/vladimir-putin"));
+            assert_rejected(test_db, &[referred], None, "$.events[0].participants[0].actor", "is not a slug").await;
+        }
+
+        async fn control_characters_and_overlong_text_are_refused_with_their_paths(test_db: &TestDb) {
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let nul = altered_seed(&dir, |doc| doc["actors"][0]["name"] = json!("Vladimir\u{0}Putin"));
+            assert_rejected(test_db, &[nul], None, "$.actors[0].name", "control character U+0000").await;
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let long = altered_seed(&dir, |doc| doc["events"][0]["title"] = json!("x".repeat(50_000_000 / 1_000)));
+            assert_rejected(test_db, &[long], None, "$.events[0].title", "longer than 20000 characters").await;
+        }
+
+        async fn a_year_outside_the_supported_range_is_refused(test_db: &TestDb) {
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let file = altered_seed(&dir, |doc| {
+                doc["events"][1]["time"] = json!({ "at": "0000-01-01T00:00:00Z", "precision": "YEAR" });
+            });
+            assert_rejected(test_db, &[file], None, "$.events[1].time.at", "outside the supported years").await;
+        }
+
+        async fn a_byte_order_mark_is_read_past(test_db: &TestDb) {
+            let db = test_db.migrated().await;
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let file = dir.path().join("with-bom.json");
+            let text = std::fs::read_to_string(seed_file()).expect("the seed");
+            std::fs::write(&file, format!("\u{feff}{text}")).expect("write");
+            import_files(db, &[file], None).await.expect("a document with a byte-order mark imports");
+            assert_eq!(test_db.count("sources").await, 1);
+        }
+
+        async fn a_cycle_of_place_parents_across_imports_never_lands(test_db: &TestDb) {
+            let db = test_db.migrated().await;
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let first = write_document(dir.path(), "first.json", &places_document("first-atlas", json!([
+                { "slug": "alpha-land", "name": "Alpha", "kind": "COUNTRY" },
+                { "slug": "beta-city", "name": "Beta", "kind": "CITY", "parent": "alpha-land" },
+            ])));
+            import_files(db, &[first], None).await.expect("the first atlas");
+            let second = write_document(dir.path(), "second.json", &places_document("second-atlas", json!([
+                { "slug": "alpha-land", "parent": "beta-city" },
+            ])));
+            // Refused, or accepted with the first atlas's parents kept: either way no
+            // chain of parents comes back to where it started.
+            let _ = import_files(db, &[second], None).await;
+            let rows = db
+                .query_all_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    "SELECT slug, (SELECT p.slug FROM places p WHERE p.id = places.parent_id) AS parent FROM places",
+                ))
+                .await
+                .expect("places");
+            let parents: std::collections::HashMap<String, Option<String>> = rows
+                .iter()
+                .map(|row| (row.try_get("", "slug").expect("slug"), row.try_get("", "parent").expect("parent")))
+                .collect();
+            for start in parents.keys() {
+                let mut at = start;
+                for _ in 0..=parents.len() {
+                    match parents.get(at).and_then(Option::as_ref) {
+                        Some(parent) => at = parent,
+                        None => break,
+                    }
+                    assert_ne!(at, start, "a cycle of parents through {start}: {parents:?}");
+                }
+            }
+            assert_eq!(parents.get("beta-city"), Some(&Some("alpha-land".to_owned())), "{parents:?}");
+        }
     }
 }

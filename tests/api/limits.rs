@@ -225,19 +225,34 @@ mod deadlines {
         }
 
         async fn a_request_over_its_deadline_answers_504_timeout(test_db: &TestDb) {
-            let db = test_db.seeded().await;
+            test_db.seeded().await;
+            // A pool of one connection, held by a transaction: the request waits for
+            // it until its deadline.
+            let db = communique::db::connect_with(&test_db.url, communique::db::Pool::new(1))
+                .await
+                .expect("connect");
             let options = communique::http::Options {
-                request_timeout: Duration::ZERO,
+                request_timeout: Duration::from_millis(300),
                 ..communique::http::Options::default()
             };
-            let request = Request::post("/graphql")
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(json!({ "query": "{ actors { totalCount } }" }).to_string()))
-                .expect("a request");
-            let (status, _, bytes) = exchange(communique::http::router_with(db.clone(), options), request).await;
+            let router = communique::http::router_with(db.clone(), options);
+            let request = || {
+                Request::post("/graphql")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(json!({ "query": "{ actors { totalCount } }" }).to_string()))
+                    .expect("a request")
+            };
+            let held = sea_orm::TransactionTrait::begin(&db).await.expect("hold the connection");
+            let started = Instant::now();
+            let (status, _, bytes) = exchange(router.clone(), request()).await;
+            let took = started.elapsed();
             let body: Value = serde_json::from_slice(&bytes).expect("JSON");
             assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{body}");
             assert_eq!(codes(&body), ["TIMEOUT"], "{body}");
+            assert!(took < Duration::from_secs(3), "answered after {took:?}");
+            held.rollback().await.expect("release the connection");
+            let (status, _, bytes) = exchange(router, request()).await;
+            assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&bytes));
         }
     }
 }
