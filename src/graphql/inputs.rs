@@ -6,8 +6,9 @@
 //! argument (or the variable) it was given as, before any database work; without these
 //! bounds such values reached the database and came back as internal errors.
 
+use async_graphql::Value;
 use async_graphql::parser::types::{ExecutableDocument, Field, Selection, SelectionSet};
-use async_graphql::{Value, Variables};
+use serde_json::Value as Json;
 
 /// Longest string accepted in an argument or variable, in bytes.
 pub const MAX_STRING: usize = 1_024;
@@ -23,11 +24,16 @@ pub struct BadInput {
     pub reason: String,
 }
 
-/// Checks the variables given and every argument written in `document`.
-pub fn check(document: &ExecutableDocument, variables: &Variables) -> Result<(), BadInput> {
-    for (name, value) in variables.iter() {
-        value_within(value, &format!("${name}"))?;
-    }
+/// Checks the variables as the request gave them, before they are converted: a long
+/// list is refused without being built twice.
+pub fn check_variables(variables: &serde_json::Map<String, Json>) -> Result<(), BadInput> {
+    variables
+        .iter()
+        .try_for_each(|(name, value)| value_within(value, &format!("${name}")))
+}
+
+/// Checks every argument written in `document`.
+pub fn check_arguments(document: &ExecutableDocument) -> Result<(), BadInput> {
     for (_, operation) in document.operations.iter() {
         set_within(&operation.node.selection_set.node)?;
     }
@@ -57,7 +63,13 @@ fn set_within(set: &SelectionSet) -> Result<(), BadInput> {
 fn arguments_within(field: &Field) -> Result<(), BadInput> {
     for (name, value) in &field.arguments {
         // Variables are checked as given; what is left is the document's own text.
-        if let Ok(value) = value.node.clone().into_const_with(|_| Err::<Value, ()>(())) {
+        let literal = value
+            .node
+            .clone()
+            .into_const_with(|_| Err::<Value, ()>(()))
+            .ok()
+            .and_then(|value| value.into_json().ok());
+        if let Some(value) = literal {
             value_within(&value, &format!("{}.{}", field.name.node, name.node))?;
         }
     }
@@ -65,13 +77,13 @@ fn arguments_within(field: &Field) -> Result<(), BadInput> {
 }
 
 /// Checks `value`, given as `argument`.
-fn value_within(value: &Value, argument: &str) -> Result<(), BadInput> {
+fn value_within(value: &Json, argument: &str) -> Result<(), BadInput> {
     let bad = |reason: String| BadInput {
         argument: argument.to_owned(),
         reason,
     };
     match value {
-        Value::String(text) => {
+        Json::String(text) => {
             if text.len() > MAX_STRING {
                 return Err(bad(format!(
                     "is {} bytes long; at most {MAX_STRING} are accepted",
@@ -89,7 +101,7 @@ fn value_within(value: &Value, argument: &str) -> Result<(), BadInput> {
             }
             Ok(())
         }
-        Value::List(items) => {
+        Json::Array(items) => {
             if items.len() > MAX_LIST {
                 return Err(bad(format!(
                     "has {} items; at most {MAX_LIST} are accepted",
@@ -100,7 +112,7 @@ fn value_within(value: &Value, argument: &str) -> Result<(), BadInput> {
                 .iter()
                 .try_for_each(|item| value_within(item, argument))
         }
-        Value::Object(fields) => fields
+        Json::Object(fields) => fields
             .iter()
             .try_for_each(|(name, value)| value_within(value, &format!("{argument}.{name}"))),
         _ => Ok(()),

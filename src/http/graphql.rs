@@ -214,7 +214,12 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
     };
     let variables = match params.variables {
         None | Some(serde_json::Value::Null) => Variables::default(),
-        Some(value @ serde_json::Value::Object(_)) => Variables::from_json(value),
+        Some(serde_json::Value::Object(variables)) => {
+            if let Err(bad) = inputs::check_variables(&variables) {
+                return bad_input(media, bad);
+            }
+            Variables::from_json(serde_json::Value::Object(variables))
+        }
         Some(_) => return bad_request(media, "`variables` must be an object"),
     };
     let named = Named {
@@ -275,18 +280,8 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
             return respond(media.request_error_status(), media, &body);
         }
     };
-    if let Err(bad) = inputs::check(&document, &variables) {
-        let mut error = codes::error(
-            "BAD_USER_INPUT",
-            format!("`{}` {}", bad.argument, bad.reason),
-            &[],
-        );
-        error
-            .extensions
-            .get_or_insert_with(Default::default)
-            .set("argument", bad.argument);
-        let errors = [error];
-        return respond(media.request_error_status(), media, &Body::errors(&errors));
+    if let Err(bad) = inputs::check_arguments(&document) {
+        return bad_input(media, bad);
     }
     let mut request = Request::new(query).variables(variables.clone());
     if let Some(name) = &operation_name {
@@ -418,6 +413,20 @@ fn respond(status: StatusCode, media: MediaType, body: &impl Serialize) -> Respo
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// A request error with code `BAD_USER_INPUT` naming the argument over a bound.
+fn bad_input(media: MediaType, bad: inputs::BadInput) -> Response {
+    let mut error = codes::error(
+        "BAD_USER_INPUT",
+        format!("`{}` {}", bad.argument, bad.reason),
+        &[],
+    );
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("argument", bad.argument);
+    respond(media.request_error_status(), media, &Body::errors(&[error]))
 }
 
 /// 400 with code `BAD_REQUEST`: the body is not one GraphQL request.
