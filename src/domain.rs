@@ -9,6 +9,18 @@
 /// store any instant between them.
 pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
 
+/// Why `text` may not be stored or searched: it holds a control character other than
+/// tab and line breaks (a NUL fails on PostgreSQL). `None` when it holds none.
+pub fn control_character(text: &str) -> Option<String> {
+    let c = text
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))?;
+    Some(format!(
+        "holds the control character U+{:04X}",
+        u32::from(c)
+    ))
+}
+
 /// Declares a domain enum with the derives that store, import and expose it.
 macro_rules! domain_enum {
     ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident,)+ }) => {

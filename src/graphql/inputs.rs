@@ -90,16 +90,10 @@ fn value_within(value: &Json, argument: &str) -> Result<(), BadInput> {
                     text.len()
                 )));
             }
-            if let Some(c) = text
-                .chars()
-                .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-            {
-                return Err(bad(format!(
-                    "holds the control character U+{:04X}",
-                    u32::from(c)
-                )));
+            match crate::domain::control_character(text) {
+                Some(reason) => Err(bad(reason)),
+                None => Ok(()),
             }
-            Ok(())
         }
         Json::Array(items) => {
             if items.len() > MAX_LIST {

@@ -132,14 +132,8 @@ fn strings_within(value: &Value, path: &mut String, found: &mut Vec<(String, Str
     let at = path.len();
     match value {
         Value::String(text) => {
-            if let Some(c) = text
-                .chars()
-                .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-            {
-                found.push((
-                    path.clone(),
-                    format!("holds the control character U+{:04X}", u32::from(c)),
-                ));
+            if let Some(reason) = crate::domain::control_character(text) {
+                found.push((path.clone(), reason));
             } else if text.chars().count() > MAX_TEXT {
                 found.push((
                     path.clone(),
