@@ -12,15 +12,16 @@ use sea_orm::DatabaseConnection;
 use super::error::AppError;
 use super::loaders::{EventCountsByActor, load_one};
 use crate::store::events::ActorEvents;
-use crate::store::page::{Count, Cursor, Keyed, Page, PageOf, SortKey};
+use crate::store::page::{Count, Cursor, Keyed, List, Page, PageOf, SortKey};
 
 /// Items per page when neither `first` nor `last` is given.
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 /// Most items one page may hold.
 pub const MAX_PAGE_SIZE: u32 = 100;
 
-/// Checks Relay's `first`/`after`/`last`/`before` arguments.
+/// Checks Relay's `first`/`after`/`last`/`before` arguments for a page of `list`.
 pub fn page(
+    list: List,
     first: Option<i32>,
     after: Option<String>,
     last: Option<i32>,
@@ -52,7 +53,7 @@ pub fn page(
         text.map(|text| {
             // A time outside the supported years was never given out, and would
             // fail at the database.
-            let cursor = Cursor::decode(&text).filter(|cursor| match &cursor.key {
+            let cursor = Cursor::decode(list, &text).filter(|cursor| match &cursor.key {
                 SortKey::Time(time) => super::inputs::YEARS.contains(&chrono::Datelike::year(time)),
                 _ => true,
             });
@@ -66,6 +67,7 @@ pub fn page(
         .transpose()
     };
     Ok(Page {
+        list,
         limit,
         after: decode("after", after)?,
         before: decode("before", before)?,
@@ -76,6 +78,7 @@ pub fn page(
 /// One page of a list, Relay-style: its items with their cursors, and where the page
 /// stands in the list.
 pub struct Conn<N> {
+    list: List,
     edges: Vec<Edge<N>>,
     has_previous: bool,
     has_next: bool,
@@ -105,6 +108,7 @@ impl<N: OutputType> Conn<N> {
     /// Whether pages lie before and after this one, and the cursors at its ends.
     async fn page_info(&self) -> PageInfo {
         PageInfo {
+            list: self.list,
             has_previous_page: self.has_previous,
             has_next_page: self.has_next,
             start: self.edges.first().map(|edge| edge.cursor.clone()),
@@ -121,6 +125,7 @@ impl<N: OutputType> Conn<N> {
 
 /// An item of a page, with its cursor.
 pub struct Edge<N> {
+    list: List,
     cursor: Cursor,
     node: N,
 }
@@ -136,7 +141,7 @@ impl<N: OutputType> TypeName for Edge<N> {
 impl<N: OutputType> Edge<N> {
     /// Where the item stands in the list: pass it as `after` or `before` to page on.
     async fn cursor(&self) -> String {
-        self.cursor.encode()
+        self.cursor.encode(self.list)
     }
 
     /// The item.
@@ -147,6 +152,7 @@ impl<N: OutputType> Edge<N> {
 
 /// Whether pages lie before and after a page, and the cursors at its ends.
 pub struct PageInfo {
+    list: List,
     has_previous_page: bool,
     has_next_page: bool,
     start: Option<Cursor>,
@@ -169,12 +175,12 @@ impl PageInfo {
 
     /// The cursor of the page's first item.
     async fn start_cursor(&self) -> Option<String> {
-        self.start.as_ref().map(Cursor::encode)
+        self.start.as_ref().map(|cursor| cursor.encode(self.list))
     }
 
     /// The cursor of the page's last item.
     async fn end_cursor(&self) -> Option<String> {
-        self.end.as_ref().map(Cursor::encode)
+        self.end.as_ref().map(|cursor| cursor.encode(self.list))
     }
 }
 
@@ -188,11 +194,13 @@ pub fn connection<T: Keyed, N: OutputType>(
     for row in page.rows {
         let cursor = row.cursor();
         edges.push(Edge {
+            list: page.list,
             cursor,
             node: node(row)?,
         });
     }
     Ok(Conn {
+        list: page.list,
         edges,
         has_previous: page.has_previous,
         has_next: page.has_next,
@@ -237,20 +245,23 @@ mod tests {
     #[test]
     fn page_sizes_are_checked_and_named() {
         assert_eq!(
-            page(None, None, None, None).unwrap().limit,
+            page(List::Actors, None, None, None, None).unwrap().limit,
             DEFAULT_PAGE_SIZE
         );
-        let error = page(Some(101), None, None, None).unwrap_err();
+        let error = page(List::Actors, Some(101), None, None, None).unwrap_err();
         assert_eq!(
             error,
             AppError::bad_input("first", "`first` must lie in 0..=100, not 101")
         );
         assert_eq!(
-            page(None, None, Some(-1), None).unwrap_err().code(),
+            page(List::Actors, None, None, Some(-1), None)
+                .unwrap_err()
+                .code(),
             "BAD_USER_INPUT"
         );
-        assert!(page(Some(1), None, Some(1), None).is_err());
-        let bad_cursor = page(Some(1), Some("garbage".into()), None, None).unwrap_err();
+        assert!(page(List::Actors, Some(1), None, Some(1), None).is_err());
+        let bad_cursor =
+            page(List::Actors, Some(1), Some("garbage".into()), None, None).unwrap_err();
         assert!(matches!(
             bad_cursor,
             AppError::BadUserInput {

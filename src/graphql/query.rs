@@ -15,7 +15,7 @@ use crate::domain::*;
 use crate::ids::record_id;
 use crate::store::events::{EventQuery, EventRow};
 use crate::store::known::Known;
-use crate::store::page::{Page, PageOf};
+use crate::store::page::{List, Page, PageOf};
 use crate::store::{imports, records, search};
 
 /// The store as known at `as_of`, for the root field `ctx` resolves and everything
@@ -373,7 +373,7 @@ impl Query {
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<Actor>> {
         let known = at(ctx, as_of).await?;
-        let page = page(first, after, last, before)?;
+        let page = page(List::Actors, first, after, last, before)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let listing = records::actors(kind, country, order_by == NameOrder::NameDesc);
         let rows = listing.page::<actor::Model>(db, known, &page).await?;
@@ -402,7 +402,7 @@ impl Query {
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<Place>> {
         let known = at(ctx, as_of).await?;
-        let page = page(first, after, last, before)?;
+        let page = page(List::Places, first, after, last, before)?;
         let mut names = Names::default();
         let parent = names.id_of(Named::Place, "parent", parent.as_deref());
         let db = ctx.data::<DatabaseConnection>()?;
@@ -430,7 +430,7 @@ impl Query {
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<Source>> {
         let known = at(ctx, as_of).await?;
-        let page = page(first, after, last, before)?;
+        let page = page(List::Sources, first, after, last, before)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let listing = records::sources(order_by == TitleOrder::TitleDesc);
         let rows = listing.page::<source::Model>(db, known, &page).await?;
@@ -460,7 +460,7 @@ impl Query {
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<Proposal>> {
         let known = at(ctx, as_of).await?;
-        let page = page(first, after, last, before)?;
+        let page = page(List::Proposals, first, after, last, before)?;
         let mut names = Names::default();
         let party = names.id_of(Named::Actor, "party", party.as_deref());
         let db = ctx.data::<DatabaseConnection>()?;
@@ -490,7 +490,7 @@ impl Query {
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<Event>> {
         let known = at(ctx, as_of).await?;
-        let page = page(first, after, last, before)?;
+        let page = page(List::Timeline, first, after, last, before)?;
         let mut names = Names::default();
         let mut query = event_query(filter, order_by, &mut names)?;
         query.kinds = kinds.unwrap_or_default();
@@ -516,7 +516,7 @@ impl Query {
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<Meeting>> {
         let known = at(ctx, as_of).await?;
-        let page = page(first, after, last, before)?;
+        let page = page(List::Meetings, first, after, last, before)?;
         let mut names = Names::default();
         let mut query = event_query(filter, order_by, &mut names)?;
         query.kinds = vec![EventKind::Meeting];
@@ -551,7 +551,7 @@ impl Query {
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<Statement>> {
         let known = at(ctx, as_of).await?;
-        let page = page(first, after, last, before)?;
+        let page = page(List::Statements, first, after, last, before)?;
         let mut names = Names::default();
         let mut query = event_query(filter, order_by, &mut names)?;
         query.kinds = vec![EventKind::Statement];
@@ -580,7 +580,7 @@ impl Query {
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<MilitaryEvent>> {
         let known = at(ctx, as_of).await?;
-        let page = page(first, after, last, before)?;
+        let page = page(List::MilitaryEvents, first, after, last, before)?;
         let mut names = Names::default();
         let mut query = event_query(filter, order_by, &mut names)?;
         query.kinds = vec![EventKind::MilitaryEvent];
@@ -606,7 +606,7 @@ impl Query {
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<Import>> {
         let known = at(ctx, as_of).await?;
-        let page = page(first, after, last, before)?;
+        let page = page(List::Imports, first, after, last, before)?;
         let source = source.map(|slug| record_id("source", &[&slug]));
         imports_connection(ctx, source, known, page).await
     }
@@ -641,7 +641,7 @@ impl Query {
             )
             .into());
         }
-        let page = page(first, after, None, None)?;
+        let page = page(List::Search, first, after, None, None)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let hits = search::page(db, known, &query, &page).await?;
         let (proposal_ids, event_ids): (Vec<&search::Hit>, Vec<&search::Hit>) = hits

@@ -2,7 +2,9 @@
 //!
 //! A page is read with `(sort key, id) > (cursor key, cursor id)` over an index in the
 //! same order, never with OFFSET, so the cost of a page does not grow with how deep it
-//! lies. Cursors are opaque to clients: the sort key and id, as base64 JSON.
+//! lies. Cursors are opaque to clients: the list, the sort key and the id, as base64
+//! JSON. A cursor names the list that gave it out, so one from another list (whose key
+//! may be of another type, or mean nothing in this order) is refused, not compared.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -40,25 +42,102 @@ impl SortKey {
     }
 }
 
+/// A list clients page through: named in each cursor it gives out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum List {
+    #[serde(rename = "actors")]
+    Actors,
+    #[serde(rename = "places")]
+    Places,
+    #[serde(rename = "sources")]
+    Sources,
+    #[serde(rename = "proposals")]
+    Proposals,
+    #[serde(rename = "timeline")]
+    Timeline,
+    #[serde(rename = "meetings")]
+    Meetings,
+    #[serde(rename = "statements")]
+    Statements,
+    #[serde(rename = "militaryEvents")]
+    MilitaryEvents,
+    /// `Actor.events`.
+    #[serde(rename = "actorEvents")]
+    ActorEvents,
+    /// `Actor.statements`.
+    #[serde(rename = "actorStatements")]
+    ActorStatements,
+    /// `imports` and `Source.imports`.
+    #[serde(rename = "imports")]
+    Imports,
+    #[serde(rename = "search")]
+    Search,
+}
+
+impl List {
+    /// Whether the list is ordered by keys of this kind.
+    fn orders_by(self, key: &SortKey) -> bool {
+        use List::*;
+        match key {
+            SortKey::Text(_) => matches!(self, Actors | Places | Sources | Proposals),
+            SortKey::Time(_) => matches!(
+                self,
+                Timeline | Meetings | Statements | MilitaryEvents | ActorEvents | ActorStatements
+            ),
+            SortKey::Number(_) => self == Imports,
+            SortKey::Rank(_) => self == Search,
+        }
+    }
+}
+
 /// Where a row stands in its list: its sort key and id.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Cursor {
-    #[serde(rename = "k")]
     pub key: SortKey,
-    #[serde(rename = "i")]
     pub id: i64,
 }
 
+/// A cursor as clients hold it, borrowed to be written.
+#[derive(Serialize)]
+struct Written<'a> {
+    #[serde(rename = "l")]
+    list: List,
+    #[serde(rename = "k")]
+    key: &'a SortKey,
+    #[serde(rename = "i")]
+    id: i64,
+}
+
+/// A cursor as clients send it back.
+#[derive(Deserialize)]
+struct Read {
+    #[serde(rename = "l")]
+    list: List,
+    #[serde(rename = "k")]
+    key: SortKey,
+    #[serde(rename = "i")]
+    id: i64,
+}
+
 impl Cursor {
-    /// The cursor a string holds, or `None` when no list gave it out.
-    pub fn decode(text: &str) -> Option<Self> {
+    /// The cursor of `list` a string holds, or `None` when `list` did not give it out.
+    pub fn decode(list: List, text: &str) -> Option<Self> {
         let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-        serde_json::from_slice(&bytes).ok()
+        let read: Read = serde_json::from_slice(&bytes).ok()?;
+        (read.list == list && list.orders_by(&read.key)).then_some(Cursor {
+            key: read.key,
+            id: read.id,
+        })
     }
 
-    /// The opaque string clients see.
-    pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    /// The opaque string clients see, for this cursor in `list`.
+    pub fn encode(&self, list: List) -> String {
+        let written = Written {
+            list,
+            key: &self.key,
+            id: self.id,
+        };
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&written).unwrap_or_default())
     }
 }
 
@@ -68,9 +147,10 @@ pub trait Keyed {
     fn cursor(&self) -> Cursor;
 }
 
-/// A page request: how many rows, from where, in which direction.
+/// A page request: of which list, how many rows, from where, in which direction.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Page {
+    pub list: List,
     pub limit: u32,
     pub after: Option<Cursor>,
     pub before: Option<Cursor>,
@@ -79,16 +159,6 @@ pub struct Page {
 }
 
 impl Page {
-    /// A first page of `limit` rows.
-    pub fn first(limit: u32) -> Self {
-        Self {
-            limit,
-            after: None,
-            before: None,
-            from_end: false,
-        }
-    }
-
     /// Appends the keyset conditions (each starting with AND) on `(key, id)`.
     pub fn push_conditions(&self, sql: &mut Sql, key: &str, id: &str, descending: bool) {
         let (after_op, before_op) = if descending { ("<", ">") } else { (">", "<") };
@@ -144,12 +214,14 @@ impl Page {
         if self.from_end {
             rows.reverse();
             PageOf {
+                list: self.list,
                 rows,
                 has_previous: more,
                 has_next: self.before.is_some(),
             }
         } else {
             PageOf {
+                list: self.list,
                 rows,
                 has_previous: self.after.is_some(),
                 has_next: more,
@@ -158,17 +230,20 @@ impl Page {
     }
 }
 
-/// One page of rows.
+/// One page of rows of a list.
 #[derive(Debug, Clone)]
 pub struct PageOf<T> {
+    pub list: List,
     pub rows: Vec<T>,
     pub has_previous: bool,
     pub has_next: bool,
 }
 
-impl<T> Default for PageOf<T> {
-    fn default() -> Self {
+impl<T> PageOf<T> {
+    /// A page of `list` with no rows, and none around it.
+    pub fn empty(list: List) -> Self {
         Self {
+            list,
             rows: Vec::new(),
             has_previous: false,
             has_next: false,
@@ -202,18 +277,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cursors_round_trip() {
+    fn cursors_round_trip_in_their_own_list_only() {
         let cursor = Cursor {
             key: SortKey::Text("Putin".into()),
             id: 7,
         };
-        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
-        assert_eq!(Cursor::decode("not a cursor"), None);
+        let text = cursor.encode(List::Actors);
+        assert_eq!(Cursor::decode(List::Actors, &text), Some(cursor.clone()));
+        assert_eq!(Cursor::decode(List::Places, &text), None);
+        assert_eq!(Cursor::decode(List::Actors, "not a cursor"), None);
+        // A key of another type, even under the right list's name, was never given out.
+        let forged = cursor.encode(List::Timeline);
+        assert_eq!(Cursor::decode(List::Timeline, &forged), None);
     }
 
     #[test]
     fn a_page_from_the_end_is_returned_in_list_order() {
         let page = Page {
+            list: List::Timeline,
             limit: 2,
             after: None,
             before: None,

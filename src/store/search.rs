@@ -124,7 +124,7 @@ pub async fn page(
     page: &Page,
 ) -> Result<PageOf<Hit>, DbErr> {
     if db.get_database_backend() == DbBackend::Sqlite && fts5_query(text).is_empty() {
-        return Ok(PageOf::default());
+        return Ok(PageOf::empty(page.list));
     }
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("SELECT record_id, record_kind, rank FROM ");

@@ -164,9 +164,38 @@ mod inputs {
             // A cursor of the timeline's shape, at a time no list gives out.
             use base64::Engine as _;
             let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .encode(br#"{"k":{"t":"0000-01-01T00:00:00Z"},"i":1}"#);
+                .encode(br#"{"l":"timeline","k":{"t":"0000-01-01T00:00:00Z"},"i":1}"#);
             let (_, body) = run(db, "query($c: String) { timeline(after: $c) { totalCount } }", json!({ "c": cursor })).await;
             assert_bad_input(&body, "after");
+        }
+
+        async fn a_cursor_from_another_list_is_bad_user_input(test_db: &TestDb) {
+            let db = test_db.seeded().await;
+            let end = |list: &str| format!("{{ {list}(first: 1) {{ pageInfo {{ endCursor }} }} }}");
+            let cursor = |body: &Value, list: &str| body["data"][list]["pageInfo"]["endCursor"].as_str().unwrap().to_owned();
+            let (_, actors) = run(db, &end("actors"), json!({})).await;
+            let (_, places) = run(db, &end("places"), json!({})).await;
+            let (_, timeline) = run(db, &end("timeline"), json!({})).await;
+            let (actors, places, timeline) = (cursor(&actors, "actors"), cursor(&places, "places"), cursor(&timeline, "timeline"));
+            // Each list takes its own cursors back.
+            for (list, own) in [("actors", &actors), ("places", &places), ("timeline", &timeline)] {
+                let (status, body) = run(db, &format!("query($c: String) {{ {list}(after: $c) {{ totalCount }} }}"), json!({ "c": own })).await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                assert!(body.get("errors").is_none(), "{body}");
+            }
+            // A key of another type (names against times: PostgreSQL could not compare
+            // them), a key of the same type from another list (SQLite gave an arbitrary
+            // page), and another event list's cursor.
+            for (list, argument, foreign) in [
+                ("timeline", "after", &actors),
+                ("actors", "before", &places),
+                ("meetings", "after", &timeline),
+            ] {
+                let query = format!("query($c: String) {{ {list}({argument}: $c) {{ totalCount }} }}");
+                let (_, body) = run(db, &query, json!({ "c": foreign })).await;
+                assert_bad_input(&body, argument);
+                assert!(body["errors"][0]["message"].as_str().unwrap().contains("not a cursor of this list"), "{body}");
+            }
         }
     }
 }

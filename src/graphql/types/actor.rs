@@ -14,6 +14,7 @@ use crate::graphql::loaders::{
 };
 use crate::graphql::pagination::{Conn, page};
 use crate::store::events::ActorEvents;
+use crate::store::page::List;
 
 /// A person, state, government body, organization, media outlet, group of actors or
 /// armed force that takes part in events, makes statements or takes positions.
@@ -88,7 +89,7 @@ impl Actor {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<Event>> {
-        let page = page(first, after, last, before)?;
+        let page = page(List::ActorEvents, first, after, last, before)?;
         events_connection(ctx, self.0.id, ActorEvents::Participation(role), page).await
     }
 
@@ -101,7 +102,7 @@ impl Actor {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<Statement>> {
-        let page = page(first, after, last, before)?;
+        let page = page(List::ActorStatements, first, after, last, before)?;
         events_connection(ctx, self.0.id, ActorEvents::Statements, page).await
     }
 

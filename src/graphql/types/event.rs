@@ -16,7 +16,7 @@ use crate::graphql::loaders::{
 };
 use crate::graphql::pagination::{Conn, TotalCount, connection};
 use crate::store::events::{ActorEvents, ActorPage, EventRow, ParticipantRow, Wanted};
-use crate::store::page::Page;
+use crate::store::page::{Page, PageOf};
 
 /// Anything that happened on the timeline: a meeting, a statement or a military event.
 // Clippy reads the repeated `ty`/`desc` keys of separate `field(...)` entries as duplicates.
@@ -729,6 +729,7 @@ pub(super) async fn events_connection<N: async_graphql::OutputType + From<EventR
     which: ActorEvents,
     page: Page,
 ) -> Result<Conn<N>> {
+    let list = page.list;
     let request = ActorPage {
         which,
         page,
@@ -736,7 +737,7 @@ pub(super) async fn events_connection<N: async_graphql::OutputType + From<EventR
     };
     let rows = load_one::<EventPagesByActor>(ctx, (actor, request))
         .await?
-        .unwrap_or_default();
+        .unwrap_or_else(|| PageOf::empty(list));
     Ok(connection(
         rows,
         TotalCount::ActorEvents(actor, which),

@@ -9,6 +9,7 @@ use crate::domain::CitedRecord;
 use crate::graphql::ids;
 use crate::graphql::loaders::{SourceById, known};
 use crate::graphql::pagination::{Conn, page};
+use crate::store::page::List;
 
 /// A source document: a news report, readout or transcript that records are cited to.
 pub struct Source(source::Model);
@@ -81,7 +82,7 @@ impl Source {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page ends before.")] before: Option<String>,
     ) -> Result<Conn<Import>> {
-        let page = page(first, after, last, before)?;
+        let page = page(List::Imports, first, after, last, before)?;
         imports_connection(ctx, Some(self.0.id), known(ctx), page).await
     }
 
