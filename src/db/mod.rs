@@ -32,6 +32,44 @@ impl Pool {
     }
 }
 
+/// Why a statement failed, as far as its caller can act on it.
+pub enum Failure<'a> {
+    /// The database could not be reached, or no connection was free in time.
+    Unavailable,
+    /// The database cancelled the statement at its timeout.
+    Cancelled,
+    /// The database refused the statement for what it held: a constraint, a value out
+    /// of range, an index entry too large.
+    Refused(&'a dyn sea_orm::sqlx::error::DatabaseError),
+    /// Anything else: a fault of ours.
+    Other,
+}
+
+/// Classifies the failure of a statement.
+pub fn failure(error: &DbErr) -> Failure<'_> {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error;
+    let sqlx = match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return Failure::Unavailable,
+        DbErr::Exec(RuntimeErr::SqlxError(error)) | DbErr::Query(RuntimeErr::SqlxError(error)) => {
+            error.as_ref()
+        }
+        _ => return Failure::Other,
+    };
+    match sqlx {
+        Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed => {
+            Failure::Unavailable
+        }
+        // PostgreSQL's `query_canceled` (57014, which `statement_timeout` raises),
+        // SQLite's `SQLITE_INTERRUPT` (9).
+        Error::Database(error) if matches!(error.code().as_deref(), Some("57014" | "9")) => {
+            Failure::Cancelled
+        }
+        Error::Database(error) => Failure::Refused(error.as_ref()),
+        _ => Failure::Other,
+    }
+}
+
 /// Connects to `url` (`sqlite://…` or `postgres://…`) with a pool of at most
 /// `max_connections` (see [`Pool::new`]), reporting each statement to
 /// [`crate::telemetry`].

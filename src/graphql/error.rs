@@ -86,31 +86,17 @@ impl AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(cause: sea_orm::DbErr) -> Self {
-        use sea_orm::{DbErr, RuntimeErr};
-        let sqlx = match &cause {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
-                tracing::warn!(%cause, "database unavailable");
-                return AppError::Unavailable;
-            }
-            DbErr::Exec(RuntimeErr::SqlxError(error))
-            | DbErr::Query(RuntimeErr::SqlxError(error)) => Some(error.as_ref()),
-            _ => None,
-        };
-        match sqlx {
-            Some(
-                sea_orm::sqlx::Error::Io(_)
-                | sea_orm::sqlx::Error::PoolTimedOut
-                | sea_orm::sqlx::Error::PoolClosed
-                | sea_orm::sqlx::Error::WorkerCrashed,
-            ) => {
+        use crate::db::Failure;
+        match crate::db::failure(&cause) {
+            Failure::Unavailable => {
                 tracing::warn!(%cause, "database unavailable");
                 AppError::Unavailable
             }
-            Some(sea_orm::sqlx::Error::Database(error)) if is_cancelled(error.as_ref()) => {
+            Failure::Cancelled => {
                 tracing::warn!(%cause, "statement cancelled at its timeout");
                 AppError::Timeout
             }
-            _ => AppError::internal(cause),
+            Failure::Refused(_) | Failure::Other => AppError::internal(cause),
         }
     }
 }
@@ -142,12 +128,6 @@ impl AppError {
             AppError::internal(message)
         }
     }
-}
-
-/// Whether the database cancelled the statement: PostgreSQL's `query_canceled`
-/// (57014, which `statement_timeout` raises), SQLite's `SQLITE_INTERRUPT` (9).
-fn is_cancelled(error: &dyn sea_orm::sqlx::error::DatabaseError) -> bool {
-    matches!(error.code().as_deref(), Some("57014" | "9"))
 }
 
 impl From<AppError> for async_graphql::Error {

@@ -117,6 +117,7 @@ pub struct ActorDoc {
     pub slug: Slug,
     /// The name most used for the actor; required for an actor new to the store.
     #[serde(default)]
+    #[schemars(length(max = super::MAX_NAME))]
     pub name: Option<String>,
     /// What kind of actor this is; required for an actor new to the store.
     #[serde(default)]
@@ -129,6 +130,7 @@ pub struct ActorDoc {
     pub description: Option<String>,
     /// Other names the source uses, metonyms included ("Moscow" for Russia's government).
     #[serde(default)]
+    #[schemars(inner(length(max = super::MAX_NAME)))]
     pub aliases: Vec<String>,
     /// Slugs of known actors that share a name or alias with this new one and are
     /// nonetheless others; without it, such a new actor is refused as a likely duplicate.
@@ -165,6 +167,7 @@ pub struct PlaceDoc {
     pub slug: Slug,
     /// The place's name; required for a place new to the store.
     #[serde(default)]
+    #[schemars(length(max = super::MAX_NAME))]
     pub name: Option<String>,
     /// What kind of place this is; required for a place new to the store.
     #[serde(default)]

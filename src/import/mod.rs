@@ -111,6 +111,11 @@ pub fn parse_document(file: &Path, text: &str) -> Result<Document, Vec<Rejection
 /// Longest text of any string in a document, in characters: a name, a title, a quote.
 pub const MAX_TEXT: usize = 20_000;
 
+/// Longest name or alias of an actor or place, in characters. The store indexes them,
+/// and an index entry in PostgreSQL holds at most about 2,700 bytes: a longer name
+/// failed at the database with no path.
+pub const MAX_NAME: usize = 500;
+
 /// The strings of a document's `text` that hold a control character (but tab and line
 /// breaks) or run longer than [`MAX_TEXT`], by JSON path. Cheap for the usual document:
 /// it is walked only when its text has an escape that may hide a control character or
@@ -434,10 +439,30 @@ async fn import_plans(
             account,
             paths,
             counts,
+            declared,
             ..
         } = plan;
         let source = account.source.slug.clone();
-        let applied = accounts::apply(&txn, account).await?;
+        // Within a savepoint: when the database refuses what the document holds, the
+        // document is rejected with the database's reason, and the others are still
+        // checked.
+        let savepoint = txn.begin().await?;
+        let applied = match accounts::apply(&savepoint, account).await {
+            Ok(applied) => {
+                savepoint.commit().await?;
+                applied
+            }
+            Err(error) => {
+                let crate::db::Failure::Refused(refusal) = crate::db::failure(&error) else {
+                    return Err(error.into());
+                };
+                let reason = format!("the database refused the document: {}", refusal.message());
+                refused.push(vec![Rejection::new(&file, "$", reason)]);
+                savepoint.rollback().await?;
+                skip.extend(declared.iter().map(|declared| declared.id));
+                continue;
+            }
+        };
         let mut waiting = 0;
         let mut unresolved = Vec::new();
         for subject in &applied.unresolved {
@@ -541,7 +566,7 @@ pub fn json_schema() -> String {
                 _ => false,
             };
             let fixed = schema.get("const").is_some() || schema.get("enum").is_some();
-            if is_string && !fixed {
+            if is_string && !fixed && schema.get("maxLength").is_none() {
                 schema.insert("maxLength".to_owned(), MAX_TEXT.into());
             }
         }),

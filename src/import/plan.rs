@@ -385,6 +385,18 @@ impl Planner<'_> {
         }
     }
 
+    /// Checks that a name or alias fits the store's name indexes.
+    fn check_name(&mut self, name: Option<&str>, path: String) {
+        if let Some(name) = name
+            && name.chars().count() > super::MAX_NAME
+        {
+            self.reject(
+                path,
+                format!("is longer than {} characters", super::MAX_NAME),
+            );
+        }
+    }
+
     /// Checks that a time says one thing: `until` not before `at`, and an instant no
     /// more exact than its precision.
     fn check_time(&mut self, time: &TimeDoc, path: &str) {
@@ -466,6 +478,7 @@ impl Planner<'_> {
             let path = format!("$.actors[{i}]");
             let id = record_id("actor", &[&actor.slug]);
             self.check_country(&actor.country, format!("{path}.country"));
+            self.check_name(actor.name.as_deref(), format!("{path}.name"));
             let lacks = lacking([
                 ("name", actor.name.is_none()),
                 ("kind", actor.kind.is_none()),
@@ -504,6 +517,7 @@ impl Planner<'_> {
                     self.reject(alias_path, format!("alias `{alias}` is listed twice"));
                     continue;
                 }
+                self.check_name(Some(alias), alias_path.clone());
                 let facts = AliasFacts {
                     actor: id,
                     alias: alias.clone(),
@@ -583,6 +597,7 @@ impl Planner<'_> {
                 );
             }
             self.check_country(&place.country, format!("{path}.country"));
+            self.check_name(place.name.as_deref(), format!("{path}.name"));
             let lacks = lacking([
                 ("name", place.name.is_none()),
                 ("kind", place.kind.is_none()),

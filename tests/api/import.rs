@@ -201,6 +201,61 @@ mod hostile {
             assert_rejected(test_db, &[long], None, "$.events[0].title", "longer than 20000 characters").await;
         }
 
+        async fn a_name_too_long_for_the_store_s_indexes_is_refused_with_its_path(test_db: &TestDb) {
+            // Letters that do not compress: PostgreSQL refused such a name at its index
+            // ("index row requires 10024 bytes"), with no file or path.
+            let mut state = 1u32;
+            let long: String = (0..10_000)
+                .map(|_| {
+                    state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    char::from(b'a' + (state >> 16) as u8 % 26)
+                })
+                .collect();
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let name = altered_seed(&dir, |doc| doc["actors"][0]["name"] = json!(long));
+            assert_rejected(test_db, &[name], None, "$.actors[0].name", "longer than 500 characters").await;
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let alias = altered_seed(&dir, |doc| doc["actors"][0]["aliases"] = json!([&long[..501]]));
+            assert_rejected(test_db, &[alias], None, "$.actors[0].aliases[0]", "longer than 500 characters").await;
+        }
+
+        async fn a_database_refusal_is_reported_with_the_file_and_the_other_documents_still_checked(test_db: &TestDb) {
+            // Every refusal the checks know of is caught before the database; a trigger
+            // stands in for one they do not.
+            let db = test_db.migrated().await;
+            let backend = db.get_database_backend();
+            let trigger: &[&str] = match backend {
+                sea_orm::DbBackend::Postgres => &[
+                    "CREATE OR REPLACE FUNCTION refuse_forbidden() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'a forbidden title'; END $$ LANGUAGE plpgsql",
+                    "CREATE TRIGGER refuse_forbidden BEFORE INSERT ON sources FOR EACH ROW WHEN (NEW.title LIKE '%forbidden%') EXECUTE FUNCTION refuse_forbidden()",
+                ],
+                _ => &["CREATE TRIGGER refuse_forbidden BEFORE INSERT ON sources WHEN NEW.title LIKE '%forbidden%' BEGIN SELECT RAISE(ABORT, 'a forbidden title'); END"],
+            };
+            for sql in trigger {
+                db.execute_unprepared(sql).await.expect("the trigger");
+            }
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let refused = altered_seed(&dir, |doc| doc["source"]["title"] = json!("A forbidden report"));
+            let other = write_document(dir.path(), "other.json", &places_document("other-atlas", json!([
+                { "slug": "alpha-land", "name": "Alpha", "kind": "COUNTRY", "parent": "no-such-place" },
+            ])));
+            let before = row_counts(test_db).await;
+            let error = import_files(db, &[refused.clone(), other.clone()], None)
+                .await
+                .expect_err("the import should be rejected");
+            let ImportError::Rejected(rejections) = error else {
+                panic!("expected a rejection, got {error:?}");
+            };
+            let by_database = rejections
+                .iter()
+                .find(|r| r.file == refused)
+                .unwrap_or_else(|| panic!("no rejection of {refused:?}: {rejections:#?}"));
+            assert_eq!(by_database.path, "$");
+            assert!(by_database.reason.contains("the database refused the document") && by_database.reason.contains("a forbidden title"), "{by_database:?}");
+            assert!(rejections.iter().any(|r| r.file == other && r.path == "$.places[0].parent"), "{rejections:#?}");
+            assert_eq!(row_counts(test_db).await, before, "a rejected import wrote rows");
+        }
+
         async fn a_year_outside_the_supported_range_is_refused(test_db: &TestDb) {
             let dir = tempfile::tempdir().expect("temporary folder");
             let file = altered_seed(&dir, |doc| {
