@@ -68,6 +68,13 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Check(args) => {
+            import::check_files(&args.files, args.body.as_deref())?;
+            for file in &args.files {
+                println!("{}: no fault found without the store", file.display());
+            }
+            Ok(())
+        }
         Command::Retract { source } => {
             let db = connect(&cli.database).await?;
             store::migrate(&db)

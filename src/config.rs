@@ -85,6 +85,9 @@ pub enum Command {
     },
     /// Import source documents in one transaction (migrating first).
     Import(ImportArgs),
+    /// Check source documents without a database: every fault but those that need the
+    /// store (references to records imported before, names they share).
+    Check(ImportArgs),
     /// Withdraw a source: retract every claim it makes (migrating first).
     Retract {
         /// The source's slug.

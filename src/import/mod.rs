@@ -61,18 +61,62 @@ impl ImportSummary {
     }
 }
 
-/// Reads and parses one document with the text it was read from, rejecting it with the
-/// JSON path of every fault found.
-pub fn read_document(file: &Path) -> Result<(Document, String), Vec<Rejection>> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        vec![Rejection::new(
-            file,
-            "$",
-            format!("cannot read the file: {e}"),
-        )]
-    })?;
-    let document = parse_document(file, &text)?;
-    Ok((document, text))
+/// The text of `file`, or why it cannot be read.
+fn read_text(file: &Path, what: &str) -> Result<String, Rejection> {
+    std::fs::read_to_string(file)
+        .map_err(|e| Rejection::new(file, "$", format!("cannot read the {what}: {e}")))
+}
+
+/// A document planned: its plan, the faults found without the store, and the records
+/// that could not be read.
+type Planned = (Plan, Vec<Rejection>, Unread);
+
+/// Plans the text of a document read from `file`. A document with faults is planned
+/// from the records that can be read, so that one run shows every problem; `Err` when
+/// none can be (not JSON, no readable source).
+fn plan_text(file: &Path, text: &str, body: Option<&str>) -> Result<Planned, Vec<Rejection>> {
+    match parse_document(file, text) {
+        Ok(document) => {
+            let (mut plan, found) = plan::plan(file, &document, body);
+            plan.account.document_sha256 = Some(hex_sha256(text));
+            Ok((plan, found, Unread::default()))
+        }
+        Err(faults) => {
+            let (document, unread) = read_in_part(text, faults)?;
+            let (plan, found) = plan::plan(file, &document, body);
+            Ok((plan, found, unread))
+        }
+    }
+}
+
+/// Checks the text of a document read from `file` without a database: every fault the
+/// schema and the document's own rules find, in the order a reader meets them. What
+/// needs the store (references to records imported before, names shared with them) is
+/// checked at import.
+pub fn check_document(file: &Path, text: &str, body: Option<&str>) -> Vec<Rejection> {
+    let mut found = match plan_text(file, text, body) {
+        Ok((_, found, unread)) => unread.in_file(found),
+        Err(faults) => faults,
+    };
+    found.sort_by_cached_key(|rejection| path_order(&rejection.path));
+    found
+}
+
+/// Checks `files` without a database (see [`check_document`]), each on its own.
+pub fn check_files(files: &[PathBuf], body: Option<&Path>) -> Result<(), ImportError> {
+    let body = read_body(files, body)?;
+    let mut found = Vec::new();
+    for file in files {
+        match read_text(file, "file") {
+            Ok(text) => found.extend(check_document(file, &text, body.as_deref())),
+            Err(rejection) => found.push(rejection),
+        }
+    }
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(ImportError::Rejected(found))
+    }
 }
 
 /// Parses the text of a document read from `file`. A fault in one record does not hide
@@ -203,13 +247,12 @@ impl Unread {
     }
 }
 
-/// The records of `file` that can be read, as a document of their own, when the file
-/// is valid JSON with a readable source and only some records have `faults`.
-fn read_in_part(file: &Path, faults: Vec<Rejection>) -> Result<(Document, Unread), Vec<Rejection>> {
+/// The records of a document's `text` that can be read, as a document of their own,
+/// when the text is valid JSON with a readable source and only some records have `faults`.
+fn read_in_part(text: &str, faults: Vec<Rejection>) -> Result<(Document, Unread), Vec<Rejection>> {
     use self::document::*;
-    let Some(value) = std::fs::read_to_string(file).ok().and_then(|text| {
-        serde_json::from_str::<Value>(text.strip_prefix('\u{feff}').unwrap_or(&text)).ok()
-    }) else {
+    let Ok(value) = serde_json::from_str::<Value>(text.strip_prefix('\u{feff}').unwrap_or(text))
+    else {
         return Err(faults);
     };
     let Some(source) = value
@@ -345,6 +388,21 @@ fn json_path(path: &str) -> String {
     }
 }
 
+/// The text of `body`, which goes with exactly one of `files`.
+fn read_body(files: &[PathBuf], body: Option<&Path>) -> Result<Option<String>, Rejection> {
+    let Some(path) = body else {
+        return Ok(None);
+    };
+    if files.len() != 1 {
+        return Err(Rejection::new(
+            path,
+            "$",
+            "--body goes with exactly one document",
+        ));
+    }
+    read_text(path, "body").map(Some)
+}
+
 /// Imports `files` in one transaction. `body`, the text of the source, may be given with
 /// a single file: every excerpt must then occur in it, and their positions are stored.
 pub async fn import_files(
@@ -352,38 +410,16 @@ pub async fn import_files(
     files: &[PathBuf],
     body: Option<&Path>,
 ) -> Result<ImportSummary, ImportError> {
-    let body_text = match body {
-        Some(path) => {
-            if files.len() != 1 {
-                return Err(
-                    Rejection::new(path, "$", "--body goes with exactly one document").into(),
-                );
-            }
-            Some(
-                std::fs::read_to_string(path)
-                    .map_err(|e| Rejection::new(path, "$", format!("cannot read the body: {e}")))?,
-            )
-        }
-        None => None,
-    };
+    let body = read_body(files, body)?;
     let mut planned = Vec::with_capacity(files.len());
     let mut rejections = Vec::new();
     for file in files {
-        match read_document(file) {
-            Ok((document, text)) => {
-                let (mut plan, found) = plan::plan(file, &document, body_text.as_deref());
-                plan.account.document_sha256 = Some(hex_sha256(&text));
-                planned.push((plan, found, Unread::default()));
-            }
-            // The records that could be read are checked too, so that one run shows
-            // every problem of the document.
-            Err(faults) => match read_in_part(file, faults) {
-                Ok((document, unread)) => {
-                    let (plan, found) = plan::plan(file, &document, body_text.as_deref());
-                    planned.push((plan, found, unread));
-                }
+        match read_text(file, "file") {
+            Ok(text) => match plan_text(file, &text, body.as_deref()) {
+                Ok(plan) => planned.push(plan),
                 Err(faults) => rejections.push(faults),
             },
+            Err(rejection) => rejections.push(vec![rejection]),
         }
     }
     let summary = import_plans(db, planned, rejections).await?;

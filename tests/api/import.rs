@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use communique::import::{ImportError, import_files};
+use communique::import::{ImportError, check_files, import_files};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
@@ -177,6 +177,26 @@ on_both_backends! {
 /// A document of source `source` declaring `places`.
 fn places_document(source: &str, places: Value) -> Value {
     json!({ "source": { "slug": source, "title": source }, "places": places })
+}
+
+#[test]
+fn a_document_is_checked_without_a_database() {
+    check_files(&[seed_file()], Some(&seed_body())).expect("the seed has no fault");
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let bad = altered_seed(&dir, |doc| {
+        doc["actors"][0]["slug"] = json!("Not A Slug");
+        doc["events"][1]["time"]["precision"] = json!("FORTNIGHT");
+    });
+    let Err(ImportError::Rejected(found)) = check_files(std::slice::from_ref(&bad), None) else {
+        panic!("the altered seed should be refused");
+    };
+    let paths: Vec<&str> = found.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["$.actors[0].slug", "$.events[1].time.precision"],
+        "{found:#?}"
+    );
+    assert!(found.iter().all(|r| r.file == bad));
 }
 
 mod hostile {
