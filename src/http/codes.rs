@@ -10,7 +10,7 @@
 //! | `GRAPHQL_PARSE_FAILED` | a document that does not parse |
 //! | `GRAPHQL_VALIDATION_FAILED` | a document the schema does not allow |
 //! | `OPERATION_RESOLUTION_FAILURE` | an unknown or missing operation name |
-//! | `BAD_USER_INPUT` | a variable's value of the wrong type, a bad argument |
+//! | `BAD_USER_INPUT` | a variable's value of the wrong type, a bad argument, a literal of another kind for a scalar |
 //! | `SERVICE_UNAVAILABLE`, `TIMEOUT` | a database error text: unreachable, or cancelled |
 //! | `INTERNAL` | anything else a field raised (its text is logged, not sent) |
 //!
@@ -106,7 +106,12 @@ pub fn classify(error: &mut ServerError, document: &ExecutableDocument, before_e
         } else {
             "GRAPHQL_VALIDATION_FAILED"
         }
-    } else if message.starts_with("Failed to parse") || message.starts_with("Invalid value") {
+    } else if message.starts_with("Failed to parse")
+        || message.starts_with("Invalid value")
+        // A literal of another kind for a scalar of ours (`asOf: t`), which validation
+        // leaves to the scalar.
+        || message.starts_with("Expected input type")
+    {
         "BAD_USER_INPUT"
     } else {
         let masked = crate::graphql::error::AppError::from_uncoded(message);

@@ -169,6 +169,19 @@ mod inputs {
             assert_bad_input(&body, "after");
         }
 
+        async fn a_literal_of_another_kind_for_a_scalar_is_bad_user_input(test_db: &TestDb) {
+            // Found by the request fuzz target: these were INTERNAL.
+            let db = test_db.seeded().await;
+            for query in [
+                "{ timeline(asOf: t) { totalCount } }",
+                "{ actors(asOf: 5) { totalCount } }",
+                "{ timeline(filter: { from: true }) { totalCount } }",
+            ] {
+                let (_, body) = run(db, query, json!({})).await;
+                assert_eq!(codes(&body), ["BAD_USER_INPUT"], "{query}: {body}");
+            }
+        }
+
         async fn a_cursor_from_another_list_is_bad_user_input(test_db: &TestDb) {
             let db = test_db.seeded().await;
             let end = |list: &str| format!("{{ {list}(first: 1) {{ pageInfo {{ endCursor }} }} }}");
