@@ -373,3 +373,88 @@ mod admission {
         assert_eq!(status, StatusCode::OK);
     }
 }
+
+mod connections {
+    use std::time::{Duration, Instant};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    use crate::helpers::TestDb;
+    use crate::telemetry::process::Server;
+
+    /// Reads `stream` until the server closes it; how long that took from `since`, or
+    /// `None` when it was still open after `limit`.
+    async fn closed_after(
+        stream: &mut TcpStream,
+        since: Instant,
+        limit: Duration,
+    ) -> Option<Duration> {
+        let mut buffer = [0u8; 4096];
+        loop {
+            match tokio::time::timeout_at((since + limit).into(), stream.read(&mut buffer)).await {
+                Err(_) => return None,
+                Ok(Ok(0) | Err(_)) => return Some(since.elapsed()),
+                Ok(Ok(_)) => {}
+            }
+        }
+    }
+
+    /// Idle, slow and kept-alive connections each stayed open for more than 150 s.
+    #[tokio::test]
+    async fn idle_slow_and_kept_alive_connections_are_closed_at_the_header_read_timeout() {
+        let test_db = TestDb::sqlite().await;
+        let server = Server::start(
+            &test_db.url,
+            &[("COMMUNIQUE_HEADER_READ_TIMEOUT_MS", "1000")],
+        );
+        let limit = Duration::from_secs(10);
+        let started = Instant::now();
+        let mut idle = TcpStream::connect(server.addr).await.expect("connect");
+        let mut slow = TcpStream::connect(server.addr).await.expect("connect");
+        let mut kept = TcpStream::connect(server.addr).await.expect("connect");
+        kept.write_all(b"GET /health HTTP/1.1\r\nhost: communique\r\n\r\n")
+            .await
+            .expect("a request");
+        let (mut slow_reader, mut slow_writer) = slow.split();
+        let trickle = async {
+            for byte in b"GET /health HTTP/1.1\r\nhost: communique\r\n" {
+                if slow_writer.write_all(&[*byte]).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+        };
+        let read_slow = async {
+            let mut buffer = [0u8; 1024];
+            match tokio::time::timeout(limit, slow_reader.read(&mut buffer)).await {
+                Err(_) => None,
+                Ok(_) => Some(started.elapsed()),
+            }
+        };
+        let ((), slow_closed, idle_closed, kept_closed) = tokio::join!(
+            async {
+                tokio::select! {
+                    () = trickle => {},
+                    () = tokio::time::sleep(limit) => {},
+                }
+            },
+            read_slow,
+            closed_after(&mut idle, started, limit),
+            closed_after(&mut kept, started, limit),
+        );
+        for (what, closed) in [
+            ("idle", idle_closed),
+            ("slow", slow_closed),
+            ("kept-alive", kept_closed),
+        ] {
+            let closed = closed
+                .unwrap_or_else(|| panic!("the {what} connection was still open after {limit:?}"));
+            assert!(
+                closed < Duration::from_secs(5),
+                "the {what} connection closed after {closed:?}"
+            );
+        }
+        server.stop().await;
+    }
+}

@@ -4,6 +4,6 @@
 
 mod access_log;
 mod metrics;
-mod process;
+pub mod process;
 mod requests;
 mod traces;
