@@ -44,33 +44,22 @@ impl SortKey {
 
 /// A list clients page through: named in each cursor it gives out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum List {
-    #[serde(rename = "actors")]
     Actors,
-    #[serde(rename = "places")]
     Places,
-    #[serde(rename = "sources")]
     Sources,
-    #[serde(rename = "proposals")]
     Proposals,
-    #[serde(rename = "timeline")]
     Timeline,
-    #[serde(rename = "meetings")]
     Meetings,
-    #[serde(rename = "statements")]
     Statements,
-    #[serde(rename = "militaryEvents")]
     MilitaryEvents,
     /// `Actor.events`.
-    #[serde(rename = "actorEvents")]
     ActorEvents,
     /// `Actor.statements`.
-    #[serde(rename = "actorStatements")]
     ActorStatements,
     /// `imports` and `Source.imports`.
-    #[serde(rename = "imports")]
     Imports,
-    #[serde(rename = "search")]
     Search,
 }
 
