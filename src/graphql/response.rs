@@ -23,6 +23,7 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use async_graphql::indexmap::IndexMap;
@@ -315,7 +316,36 @@ struct Walk<'a> {
     trail: Option<Trail<'a>>,
 }
 
-type PlanCache<'a> = HashMap<(usize, usize), HashMap<String, Rc<Vec<Planned<'a>>>>>;
+/// The plans of a walk: by the address and length of their selection sets, then by
+/// object type (few per selection set: its type, or an abstract type's members).
+type PlanCache<'a> =
+    HashMap<(usize, usize), Vec<(String, Rc<Vec<Planned<'a>>>)>, BuildHasherDefault<AddressHasher>>;
+
+/// A hasher for the plan cache's keys, two addresses' worth of integers that the walk
+/// itself makes: it looks them up for every object of a result, and they need no
+/// protection from chosen collisions, so a multiply and a rotation do instead of SipHash.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.write_u64(u64::from(*byte));
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// The fields of one response key, in the order the selection sets list them.
 type Collected<'d> = IndexMap<&'d str, Vec<&'d Field>>;
@@ -385,8 +415,11 @@ impl<'a> Walk<'a> {
         sets: &[&'a SelectionSet],
         object_type: Option<&str>,
     ) -> bool {
-        let reported = match map.swap_remove(TYPE_KEY) {
-            Some(Value::String(name)) => Some(name),
+        // The reserved key is last unless execution reordered it: found by comparing
+        // keys, which is cheaper than hashing for the few keys of an object.
+        let reserved = map.keys().rposition(|key| key.as_str() == TYPE_KEY);
+        let reported = match reserved.and_then(|at| map.swap_remove_index(at)) {
+            Some((_, Value::String(name))) => Some(name),
             _ => None,
         };
         let plan = match (&reported, object_type, map.get("__typename")) {
@@ -397,11 +430,17 @@ impl<'a> Walk<'a> {
         // Keys before `position` are in place; what execution answered that the
         // selection does not list ends up after them.
         for (position, entry) in plan.iter().enumerate() {
-            let index = match map.get_index_of(entry.key) {
-                Some(index) => index,
-                None => map.insert_full(Name::new(entry.key), Value::Null).0,
-            };
-            map.swap_indices(position, index);
+            // Most keys come back in place: a comparison, then, and no hashing.
+            let in_place = map
+                .get_index(position)
+                .is_some_and(|(key, _)| key.as_str() == entry.key);
+            if !in_place {
+                let index = match map.get_index_of(entry.key) {
+                    Some(index) => index,
+                    None => map.insert_full(Name::new(entry.key), Value::Null).0,
+                };
+                map.swap_indices(position, index);
+            }
             let value = &mut map[position];
             let null = self.at(Step::Key(entry.key), || {
                 self.value(value, entry.ty, &entry.sets, entry.object_type)
@@ -418,11 +457,11 @@ impl<'a> Walk<'a> {
     /// the root call or in a kept plan, so their addresses name them for the whole walk.
     fn plan(&self, sets: &[&'a SelectionSet], type_name: &str) -> Rc<Vec<Planned<'a>>> {
         let key = (sets.as_ptr() as usize, sets.len());
-        if let Some(plan) = self
+        if let Some((_, plan)) = self
             .plans
             .borrow()
             .get(&key)
-            .and_then(|by_type| by_type.get(type_name))
+            .and_then(|by_type| by_type.iter().find(|(name, _)| name == type_name))
         {
             return Rc::clone(plan);
         }
@@ -455,7 +494,7 @@ impl<'a> Walk<'a> {
             .borrow_mut()
             .entry(key)
             .or_default()
-            .insert(type_name.to_owned(), Rc::clone(&plan));
+            .push((type_name.to_owned(), Rc::clone(&plan)));
         plan
     }
 
