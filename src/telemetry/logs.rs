@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use tracing::{Level, Metadata, Subscriber};
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
@@ -51,19 +52,23 @@ pub fn init(format: LogFormat) -> anyhow::Result<Telemetry> {
             lines: None,
         });
     }
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let (targets, env) = filters(std::env::var("RUST_LOG").ok().as_deref());
     let pipeline = traces::Pipeline::from_env()?;
     let batched = Batched::new(std::io::stderr());
     // Without tracing the filter applies to the whole subscriber, as a per-layer filter
     // costs a little on every span entry; with it, the exporter has a filter of its own.
     let installed = match &pipeline {
         None => tracing_subscriber::registry()
-            .with(filter)
+            .with(targets)
+            .with(env)
             .with(lines(format, batched.clone()))
             .try_init(),
         Some(pipeline) => tracing_subscriber::registry()
-            .with(lines(format, batched.clone()).with_filter(filter))
+            .with(
+                lines(format, batched.clone())
+                    .with_filter(targets)
+                    .with_filter(env),
+            )
             .with(pipeline.layer())
             .try_init(),
     }
@@ -98,6 +103,28 @@ impl Telemetry {
         }
         if let Some(lines) = self.lines {
             lines.flush();
+        }
+    }
+}
+
+/// The log filter for `directives` (`RUST_LOG`; [`DEFAULT_FILTER`] when unset or blank),
+/// exactly one of the two. A plain list of `target=level` becomes a [`Targets`], which
+/// costs nothing when a span is entered; [`EnvFilter`], which supports span and field
+/// directives, looks up every span in a locked map on every entry and exit, and a request
+/// enters its span on every poll (hundreds for a page of pages). Directives that only
+/// `EnvFilter` reads go to it, as before.
+fn filters(directives: Option<&str>) -> (Option<Targets>, Option<EnvFilter>) {
+    let directives = directives
+        .filter(|directives| !directives.trim().is_empty())
+        .unwrap_or(DEFAULT_FILTER);
+    // `Targets` would read a span directive's brackets as part of a target's name.
+    let plain = !directives.contains(['[', ']', '{', '}']);
+    match directives.parse::<Targets>() {
+        Ok(targets) if plain => (Some(targets), None),
+        _ => {
+            let env =
+                EnvFilter::try_new(directives).unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+            (None, Some(env))
         }
     }
 }
@@ -264,6 +291,20 @@ mod tests {
             urgent: level <= Level::WARN,
         };
         line.write_all(text.as_bytes()).expect("appended");
+    }
+
+    #[test]
+    fn plain_directives_filter_by_target_and_span_directives_keep_env_filter() {
+        let (targets, env) = filters(None);
+        let targets = targets.expect("the default filter is a list of targets");
+        assert!(env.is_none());
+        assert!(targets.would_enable("communique::access", &Level::INFO));
+        assert!(!targets.would_enable("communique::access", &Level::DEBUG));
+        assert!(!targets.would_enable("sqlx::query", &Level::INFO));
+        assert!(filters(Some("  ")).0.is_some());
+        let (targets, env) = filters(Some("warn,communique[request]=debug"));
+        assert!(targets.is_none());
+        assert!(env.is_some());
     }
 
     #[test]
