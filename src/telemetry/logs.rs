@@ -3,8 +3,8 @@
 //! Lines below warning level (the access log above all) are batched: a request appends
 //! its line to a buffer, and a thread of their own writes the buffer out every
 //! [`FLUSH_EVERY`]. Written one by one, each line cost a `write` under stderr's lock on
-//! the request's thread, which the other threads then waited for: a fifth of the server's
-//! CPU for the smallest query (perf, wrk). A warning or an error is written at once,
+//! the request's thread, which the other threads then waited for (strace: a futex call
+//! every third request). A warning or an error is written at once,
 //! after the lines before it, and so is everything at shutdown and on a panic; a process
 //! killed outright loses at most the last [`FLUSH_EVERY`] of lines.
 
