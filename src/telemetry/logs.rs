@@ -4,9 +4,9 @@
 //! its line to a buffer, and a thread of their own writes the buffer out every
 //! [`FLUSH_EVERY`]. Written one by one, each line cost a `write` under stderr's lock on
 //! the request's thread, which the other threads then waited for (strace: a futex call
-//! every third request). A warning or an error is written at once,
-//! after the lines before it, and so is everything at shutdown and on a panic; a process
-//! killed outright loses at most the last [`FLUSH_EVERY`] of lines.
+//! every third request). A warning or an error is written at once, after the lines
+//! before it, and so is everything at shutdown and on a panic; a process killed outright
+//! loses at most the last [`FLUSH_EVERY`] of lines.
 
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -226,6 +226,16 @@ struct Line<'a, W> {
     urgent: bool,
 }
 
+impl<'a, W> Line<'a, W> {
+    /// The writer of a line at `level`: warnings and errors are urgent.
+    fn at(batched: &'a Batched<W>, level: Level) -> Self {
+        Line {
+            batched,
+            urgent: level <= Level::WARN,
+        }
+    }
+}
+
 impl<W: Write + Send + 'static> Write for Line<'_, W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if !self.urgent {
@@ -255,10 +265,7 @@ impl<'a, W: Write + Send + 'static> MakeWriter<'a> for Batched<W> {
     }
 
     fn make_writer_for(&'a self, meta: &Metadata<'_>) -> Self::Writer {
-        Line {
-            batched: self,
-            urgent: *meta.level() <= Level::WARN,
-        }
+        Line::at(self, *meta.level())
     }
 }
 
@@ -286,11 +293,9 @@ mod tests {
     }
 
     fn line(batched: &Batched<Sink>, level: Level, text: &str) {
-        let mut line = Line {
-            batched,
-            urgent: level <= Level::WARN,
-        };
-        line.write_all(text.as_bytes()).expect("appended");
+        Line::at(batched, level)
+            .write_all(text.as_bytes())
+            .expect("appended");
     }
 
     #[test]

@@ -377,7 +377,7 @@ mod admission {
 mod connections {
     use std::time::{Duration, Instant};
 
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpStream;
 
     use crate::helpers::TestDb;
@@ -386,7 +386,7 @@ mod connections {
     /// Reads `stream` until the server closes it; how long that took from `since`, or
     /// `None` when it was still open after `limit`.
     async fn closed_after(
-        stream: &mut TcpStream,
+        stream: &mut (impl AsyncRead + Unpin),
         since: Instant,
         limit: Duration,
     ) -> Option<Duration> {
@@ -425,13 +425,6 @@ mod connections {
                 tokio::time::sleep(Duration::from_millis(300)).await;
             }
         };
-        let read_slow = async {
-            let mut buffer = [0u8; 1024];
-            match tokio::time::timeout(limit, slow_reader.read(&mut buffer)).await {
-                Err(_) => None,
-                Ok(_) => Some(started.elapsed()),
-            }
-        };
         let ((), slow_closed, idle_closed, kept_closed) = tokio::join!(
             async {
                 tokio::select! {
@@ -439,7 +432,7 @@ mod connections {
                     () = tokio::time::sleep(limit) => {},
                 }
             },
-            read_slow,
+            closed_after(&mut slow_reader, started, limit),
             closed_after(&mut idle, started, limit),
             closed_after(&mut kept, started, limit),
         );
