@@ -4,10 +4,13 @@
 //! query of one node and six fields it was about a seventh of the server's time under
 //! load (perf). The cache is bounded: at most [`CAPACITY`] documents, each from a query
 //! of at most [`LONGEST_QUERY`] bytes; when it is full, an arbitrary entry makes room.
-//! Only documents that parse are kept, as [`Shapes::prepare`] left them; validation
-//! still runs on every request.
+//! Only documents that parse are kept, as [`Shapes::prepare`] left them, each with
+//! whether it has passed full validation: once it has, the request's variables are all
+//! that is left to check (see [`crate::graphql::variables`]), and it runs on the schema
+//! that skips full validation.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_graphql::parser::types::ExecutableDocument;
@@ -19,10 +22,28 @@ const CAPACITY: usize = 512;
 /// Longest query text whose document is kept, in bytes.
 const LONGEST_QUERY: usize = 16 * 1024;
 
+/// A parsed and prepared document.
+pub struct Parsed {
+    pub document: ExecutableDocument,
+    valid: AtomicBool,
+}
+
+impl Parsed {
+    /// Whether the document has passed full validation.
+    pub fn is_valid(&self) -> bool {
+        self.valid.load(Ordering::Relaxed)
+    }
+
+    /// Records that the document passed full validation.
+    pub fn validated(&self) {
+        self.valid.store(true, Ordering::Relaxed);
+    }
+}
+
 /// The parsed documents of recent queries, by query text.
 #[derive(Default)]
 pub struct Documents {
-    parsed: Mutex<HashMap<String, Arc<ExecutableDocument>>>,
+    parsed: Mutex<HashMap<String, Arc<Parsed>>>,
 }
 
 impl Documents {
@@ -31,13 +52,16 @@ impl Documents {
         &self,
         query: &str,
         shapes: &Shapes,
-    ) -> Result<Arc<ExecutableDocument>, async_graphql::parser::Error> {
+    ) -> Result<Arc<Parsed>, async_graphql::parser::Error> {
         if let Some(document) = self.lock().get(query) {
             return Ok(Arc::clone(document));
         }
         let mut document = async_graphql::parser::parse_query(query)?;
         shapes.prepare(&mut document);
-        let document = Arc::new(document);
+        let document = Arc::new(Parsed {
+            document,
+            valid: AtomicBool::new(false),
+        });
         if query.len() <= LONGEST_QUERY {
             let mut parsed = self.lock();
             if parsed.len() >= CAPACITY
@@ -50,7 +74,7 @@ impl Documents {
         Ok(document)
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Arc<ExecutableDocument>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Arc<Parsed>>> {
         self.parsed.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -29,6 +29,7 @@ use serde_json::json;
 use super::AppState;
 use super::codes;
 use super::persisted::Named;
+use crate::graphql::variables::InputTypes;
 use crate::graphql::{cost, inputs, loaders, response};
 use crate::telemetry::GraphqlOutcome;
 
@@ -159,14 +160,16 @@ enum Method {
 }
 
 /// Checks what GraphQL leaves to HTTP before the operation runs: a GET may only select
-/// a query, and every non-null variable without a default must be given (the spec makes
-/// a failed variable coercion a request error, which async-graphql would only report
-/// once a field reads the variable). An operation that cannot be picked is left to
-/// execution, which reports it. Returns the refusal, if any.
+/// a query, every non-null variable without a default must be given, and every value
+/// given must fit its variable's type (the spec makes a failed variable coercion a
+/// request error, which async-graphql would report only once a field reads the
+/// variable, or in the full validation a kept document skips). An operation that
+/// cannot be picked is left to execution, which reports it. Returns the refusal, if any.
 fn refusal(
     document: &ExecutableDocument,
     operation_name: Option<&str>,
     variables: &Variables,
+    input_types: &InputTypes,
     media: MediaType,
     method: Method,
 ) -> Option<Response> {
@@ -182,6 +185,18 @@ fn refusal(
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return Some(response);
+    }
+    let given = operation
+        .variable_definitions
+        .iter()
+        .find_map(|definition| {
+            let definition = &definition.node;
+            let value = variables.get(&definition.name.node)?;
+            let fits = input_types.check(&definition.name.node, &definition.var_type.node, value);
+            fits.err()
+        });
+    if let Some(bad) = given {
+        return Some(bad_input(media, bad));
     }
     let missing = operation.variable_definitions.iter().find(|definition| {
         let definition = &definition.node;
@@ -241,18 +256,20 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
         let status = media.request_error_status();
         return request_error(status, media, refusal.code(), &refusal.to_string());
     }
-    let document = match state.documents.parse(&query, &state.shapes) {
-        Ok(document) => document,
+    let parsed = match state.documents.parse(&query, &state.shapes) {
+        Ok(parsed) => parsed,
         Err(error) => {
             let errors = [codes::parse_error(&error)];
             return respond(media.request_error_status(), media, &Body::errors(&errors));
         }
     };
+    let document = &parsed.document;
     let operation_name = params.operation_name;
     if let Some(response) = refusal(
-        &document,
+        document,
         operation_name.as_deref(),
         &variables,
+        &state.input_types,
         media,
         method,
     ) {
@@ -261,7 +278,7 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
     let cost = match cost::check(
         &state.shapes,
         &state.limits,
-        &document,
+        document,
         operation_name.as_deref(),
         &variables,
     ) {
@@ -280,16 +297,21 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
             return respond(media.request_error_status(), media, &body);
         }
     };
-    if let Err(bad) = inputs::check_arguments(&document) {
+    if let Err(bad) = inputs::check_arguments(document) {
         return bad_input(media, bad);
     }
     let mut request = Request::new(query).variables(variables.clone());
     if let Some(name) = &operation_name {
         request = request.operation_name(name);
     }
-    request.set_parsed_query(ExecutableDocument::clone(&document));
+    request.set_parsed_query(ExecutableDocument::clone(document));
     let (request, batches) = loaders::register(request, &state.db);
-    let execution = batches.drive(state.schema.execute(request));
+    let schema = if parsed.is_valid() {
+        &state.schema_for_valid_documents
+    } else {
+        &state.schema
+    };
+    let execution = batches.drive(schema.execute(request));
     let Ok(mut response) = tokio::time::timeout(state.request_timeout, execution).await else {
         // Dropping the execution drops its statements; the database cancels any still
         // running at its own statement timeout, which is the same.
@@ -305,7 +327,10 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
         && !response.errors.is_empty()
         && response.errors.iter().all(|error| error.path.is_empty());
     for error in &mut response.errors {
-        codes::classify(error, &document, failed_before_execution);
+        codes::classify(error, document, failed_before_execution);
+    }
+    if !failed_before_execution {
+        parsed.validated();
     }
     codes::bound(&mut response.errors);
     // Metrics and the access log name the operation that ran: the one asked for, or the
@@ -336,7 +361,7 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
     let data = state.shapes.shape(
         data,
         &response.errors,
-        &document,
+        document,
         operation_name.as_deref(),
         &variables,
     );

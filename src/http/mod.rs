@@ -29,16 +29,20 @@ use self::persisted::Persisted;
 use crate::config::ServeArgs;
 use crate::graphql::cost::Limits;
 use crate::graphql::response::Shapes;
-use crate::graphql::{AppSchema, schema};
+use crate::graphql::variables::InputTypes;
+use crate::graphql::{AppSchema, schema, schema_for_valid_documents};
 use crate::telemetry;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub schema: AppSchema,
+    /// The same schema without full validation, for documents that have passed it.
+    schema_for_valid_documents: AppSchema,
     pub db: DatabaseConnection,
     documents: Arc<Documents>,
     shapes: Arc<Shapes>,
+    input_types: Arc<InputTypes>,
     persisted: Arc<Persisted>,
     limits: Limits,
     request_timeout: Duration,
@@ -94,14 +98,16 @@ pub fn router(db: DatabaseConnection, max_body_bytes: usize) -> Router {
 /// Every route of the service.
 pub fn router_with(db: DatabaseConnection, options: Options) -> Router {
     let metrics = telemetry::Metrics::new(db.clone());
-    // The served schema's own SDL: no second schema is built for it.
+    // Shapes and input types read the served schema's own SDL.
     let schema = schema(db.clone());
-    let shapes = Arc::new(Shapes::from_sdl(&schema.sdl()));
+    let sdl = schema.sdl();
     let state = AppState {
         schema,
+        schema_for_valid_documents: schema_for_valid_documents(db.clone()),
         db,
         documents: Arc::default(),
-        shapes,
+        shapes: Arc::new(Shapes::from_sdl(&sdl)),
+        input_types: Arc::new(InputTypes::from_sdl(&sdl)),
         persisted: Arc::new(options.persisted),
         limits: options.limits,
         request_timeout: options.request_timeout,

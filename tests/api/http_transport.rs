@@ -597,6 +597,75 @@ async fn a_variable_of_the_wrong_type_is_400_in_graphql_response_json() {
     assert_has_errors(&reply.json());
 }
 
+/// Sends each of `bodies` in turn through one router, as one server sees them.
+async fn call_in_turn(db: &DatabaseConnection, bodies: &[Value]) -> Vec<Reply> {
+    let router = communique::http::router(db.clone(), 1 << 20);
+    let mut replies = Vec::new();
+    for body in bodies {
+        let request = post_json(GRAPHQL_RESPONSE_JSON, body);
+        let (status, headers, body) = exchange(router.clone(), request).await;
+        replies.push(Reply {
+            status,
+            headers,
+            body,
+        });
+    }
+    replies
+}
+
+#[tokio::test]
+async fn a_kept_document_still_refuses_a_variable_of_the_wrong_type() {
+    let test_db = TestDb::sqlite().await;
+    let db = test_db.seeded().await;
+    let query = "query($n: Int, $kinds: [EventKind!], $filter: EventFilter) { \
+        timeline(first: $n, kinds: $kinds, filter: $filter) { nodes { id } } }";
+    let bodies = [
+        json!({ "query": query, "variables": { "n": 2 } }),
+        json!({ "query": query, "variables": { "n": "two" } }),
+        json!({ "query": query, "variables": { "n": 2_147_483_648_i64 } }),
+        json!({ "query": query, "variables": { "kinds": ["MEETING", "PLANET"] } }),
+        json!({ "query": query, "variables": { "filter": { "certainty": [null] } } }),
+        json!({ "query": query, "variables": { "filter": { "colour": "red" } } }),
+        json!({ "query": query, "variables": { "n": 1, "kinds": "STATEMENT" } }),
+    ];
+    let replies = call_in_turn(db, &bodies).await;
+    replies[0].assert(StatusCode::OK, GRAPHQL_RESPONSE_JSON);
+    let refused = ["$n", "$n", "$kinds[1]", "$filter.certainty[0]", "$filter"];
+    for (reply, variable) in replies[1..6].iter().zip(refused) {
+        reply.assert(StatusCode::BAD_REQUEST, GRAPHQL_RESPONSE_JSON);
+        let body = reply.json();
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{body}"
+        );
+        assert_eq!(
+            body["errors"][0]["extensions"]["argument"], variable,
+            "{body}"
+        );
+        assert!(body.get("data").is_none(), "{body}");
+    }
+    // One item for a list is a list of one, as input coercion has it.
+    replies[6].assert(StatusCode::OK, GRAPHQL_RESPONSE_JSON);
+    let nodes = &replies[6].json()["data"]["timeline"]["nodes"];
+    assert_eq!(nodes.as_array().map(Vec::len), Some(1), "{nodes}");
+}
+
+#[tokio::test]
+async fn a_document_that_failed_validation_fails_it_again() {
+    let test_db = TestDb::sqlite().await;
+    let db = test_db.seeded().await;
+    let body = json!({ "query": "{ actors(first: 1) { nodes { noSuchField } } }" });
+    let replies = call_in_turn(db, &[body.clone(), body]).await;
+    for reply in &replies {
+        reply.assert(StatusCode::BAD_REQUEST, GRAPHQL_RESPONSE_JSON);
+        let body = reply.json();
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+            "{body}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_variable_of_an_unknown_type_is_400_in_graphql_response_json() {
     let test_db = TestDb::sqlite().await;
