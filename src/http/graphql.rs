@@ -198,13 +198,12 @@ fn refusal(
     if let Some(bad) = given {
         return Some(bad_input(media, bad));
     }
+    // A null given for a non-null variable was refused above, as a value of the wrong type.
     let missing = operation.variable_definitions.iter().find(|definition| {
         let definition = &definition.node;
         !definition.var_type.node.nullable
             && definition.default_value.is_none()
-            && variables
-                .get(&definition.name.node)
-                .is_none_or(|value| *value == async_graphql::Value::Null)
+            && variables.get(&definition.name.node).is_none()
     })?;
     let definition = &missing.node;
     let message = format!(
@@ -306,7 +305,8 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
     }
     request.set_parsed_query(ExecutableDocument::clone(document));
     let (request, batches) = loaders::register(request, &state.db);
-    let schema = if parsed.is_valid() {
+    let valid = parsed.is_valid();
+    let schema = if valid {
         &state.schema_for_valid_documents
     } else {
         &state.schema
@@ -329,7 +329,9 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
     for error in &mut response.errors {
         codes::classify(error, document, failed_before_execution);
     }
-    if !failed_before_execution {
+    // Written once, not on every request: the flag is shared by every request for the
+    // document, on every core.
+    if !valid && !failed_before_execution {
         parsed.validated();
     }
     codes::bound(&mut response.errors);

@@ -70,11 +70,16 @@ async fn call_with_limit(
     max_body_bytes: usize,
     request: Request<Body>,
 ) -> Reply {
-    let (status, headers, body) = exchange(
+    send_through(
         communique::http::router(db.clone(), max_body_bytes),
         request,
     )
-    .await;
+    .await
+}
+
+/// Sends `request` through `router`.
+async fn send_through(router: axum::Router, request: Request<Body>) -> Reply {
+    let (status, headers, body) = exchange(router, request).await;
     Reply {
         status,
         headers,
@@ -603,12 +608,7 @@ async fn call_in_turn(db: &DatabaseConnection, bodies: &[Value]) -> Vec<Reply> {
     let mut replies = Vec::new();
     for body in bodies {
         let request = post_json(GRAPHQL_RESPONSE_JSON, body);
-        let (status, headers, body) = exchange(router.clone(), request).await;
-        replies.push(Reply {
-            status,
-            headers,
-            body,
-        });
+        replies.push(send_through(router.clone(), request).await);
     }
     replies
 }
