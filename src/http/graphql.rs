@@ -94,21 +94,27 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             "send the request as `Content-Type: application/json`",
         );
     }
-    let value: serde_json::Value = match serde_json::from_slice(&body) {
-        Ok(value) => value,
-        Err(e) => return bad_request(media, &format!("the body is not valid JSON: {e}")),
-    };
-    if value.is_array() {
-        return bad_request(
-            media,
-            "batched requests are not supported; send one operation per request",
+    match parse_body(&body) {
+        Ok(params) => execute(&state, params, media, Method::Post).await,
+        Err(message) => bad_request(media, &message),
+    }
+}
+
+/// The parameters of a POST body, read straight from its bytes, or why it is not one
+/// GraphQL request.
+fn parse_body(body: &[u8]) -> Result<Params, String> {
+    let not_json = |e: serde_json::Error| format!("the body is not valid JSON: {e}");
+    if body.trim_ascii_start().starts_with(b"[") {
+        // A batch, if it is JSON at all.
+        serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(not_json)?;
+        return Err(
+            "batched requests are not supported; send one operation per request".to_owned(),
         );
     }
-    let params: Params = match serde_json::from_value(value) {
-        Ok(params) => params,
-        Err(e) => return bad_request(media, &format!("the body is not a GraphQL request: {e}")),
-    };
-    execute(&state, params, media, Method::Post).await
+    serde_json::from_slice(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => format!("the body is not a GraphQL request: {e}"),
+        _ => not_json(e),
+    })
 }
 
 /// `GET /graphql`: queries only.

@@ -13,12 +13,12 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{And, DefaultPredicate, Predicate, SizeAbove};
-use tracing::Instrument;
+use tracing::{Instrument, Span};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::labels::NONE;
 use super::metrics::Metrics;
-use super::{statements, traces};
+use super::{logs, statements, traces};
 
 /// The header that carries a request's id, both ways.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -73,14 +73,19 @@ pub fn compression() -> CompressionLayer<And<DefaultPredicate, SizeAbove>> {
 }
 
 /// The middleware around every request: takes the client's `x-request-id` (when it is at
-/// most [`MAX_REQUEST_ID_LEN`] visible ASCII characters) or makes one, runs the request in
-/// a span that carries it (under the client's `traceparent` when tracing is on), counts
-/// its SQL statements, records its metrics, logs one line at info level (target
-/// `communique::access`), and answers with the id, and with `traceparent` when tracing is
-/// on.
+/// most [`MAX_REQUEST_ID_LEN`] visible ASCII characters) or makes one, runs the request
+/// named by it (in a span under the client's `traceparent` when tracing is on; see
+/// [`logs::request_spans`]), counts its SQL statements, records its metrics, logs one
+/// line at info level (target `communique::access`), and answers with the id, and with
+/// `traceparent` when tracing is on.
 pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let id = request_id(request.headers());
+    if !logs::request_spans() {
+        let fields = logs::RequestFields::new(request.method(), request.uri(), &id);
+        let served = serve(&metrics, request, next, started, id, None);
+        return logs::in_request(fields, served).await;
+    }
     let tracing = traces::tracer().is_some();
     // One callsite each way: span kind is read when the span is made, and logs without
     // tracing should not show it.
@@ -103,11 +108,25 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
     if tracing {
         traces::adopt_parent(&span, request.headers());
     }
+    serve(&metrics, request, next, started, id, Some(span)).await
+}
+
+/// [`track`]'s work once the request is named: in `span` when it has one.
+async fn serve(
+    metrics: &Metrics,
+    request: Request,
+    next: Next,
+    started: Instant,
+    id: HeaderValue,
+    span: Option<Span>,
+) -> Response {
     let graphql = request.uri().path() == GRAPHQL_PATH;
     let in_flight = metrics.in_flight();
-    let (mut response, statements) = statements::counted(next.run(request))
-        .instrument(span.clone())
-        .await;
+    let run = statements::counted(next.run(request));
+    let (mut response, statements) = match &span {
+        Some(span) => run.instrument(span.clone()).await,
+        None => run.await,
+    };
     drop(in_flight);
     let elapsed = started.elapsed();
     let status = response.status();
@@ -120,14 +139,14 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
     }
     tracing::info!(
         target: "communique::access",
-        parent: &span,
+        parent: span.as_ref().and_then(Span::id),
         status = status.as_u16(),
         latency_ms = millis(elapsed),
         operation = operation.map(|name| statements::truncate(name, MAX_LOGGED_OPERATION)),
         statements,
         "served",
     );
-    if tracing {
+    if let Some(span) = span.filter(|_| traces::tracer().is_some()) {
         span.set_attribute("http.response.status_code", i64::from(status.as_u16()));
         if let Some(name) = operation {
             span.set_attribute(
