@@ -18,12 +18,13 @@
 //! A document within these bounds expands to at most [`Limits::cost`] fields, which
 //! bounds what validation and execution do with it.
 
-use std::collections::HashMap;
+use std::cell::Cell;
 
 use async_graphql::parser::types::{
     ExecutableDocument, FragmentDefinition, OperationDefinition, Selection, SelectionSet,
 };
 use async_graphql::{Name, Positioned, Value, Variables};
+use foldhash::{HashMap, HashMapExt};
 
 use super::response::{self, Shapes};
 
@@ -157,6 +158,18 @@ pub fn check_text(query: &str, limits: &Limits) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// What [`check`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    /// The cost of the operation that runs, none when the document picks none, or why
+    /// the document is refused.
+    pub outcome: Result<Option<Cost>, Refusal>,
+    /// Whether a page size came from a variable, so that the outcome holds only for
+    /// these variables; otherwise it holds for every request of the same document and
+    /// operation name.
+    pub reads_variables: bool,
+}
+
 /// Checks `document` against `limits` and costs the operation `operation_name` picks
 /// (none when it picks none: execution reports that).
 pub fn check(
@@ -165,6 +178,29 @@ pub fn check(
     document: &ExecutableDocument,
     operation_name: Option<&str>,
     variables: &Variables,
+) -> Checked {
+    let reads_variables = Cell::new(false);
+    let outcome = check_operation(
+        shapes,
+        limits,
+        document,
+        operation_name,
+        variables,
+        &reads_variables,
+    );
+    Checked {
+        outcome,
+        reads_variables: reads_variables.get(),
+    }
+}
+
+fn check_operation(
+    shapes: &Shapes,
+    limits: &Limits,
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &Variables,
+    reads_variables: &Cell<bool>,
 ) -> Result<Option<Cost>, Refusal> {
     size(document, limits)?;
     let Some(operation) = response::operation(document, operation_name) else {
@@ -175,6 +211,7 @@ pub fn check(
         document,
         operation,
         variables,
+        reads_variables,
         fragments: HashMap::new(),
     };
     let root = shapes.root(operation.ty);
@@ -289,6 +326,8 @@ struct Costing<'a> {
     document: &'a ExecutableDocument,
     operation: &'a OperationDefinition,
     variables: &'a Variables,
+    /// Set once a page size is read from a variable.
+    reads_variables: &'a Cell<bool>,
     /// `None` while a fragment is being costed: meeting it again is a cycle.
     fragments: HashMap<&'a str, Option<Cost>>,
 }
@@ -389,6 +428,7 @@ impl<'a> Costing<'a> {
 
     /// The value of `variable`: given, else its default.
     fn variable(&self, variable: &Name) -> Option<Value> {
+        self.reads_variables.set(true);
         if let Some(value) = self.variables.get(variable) {
             return Some(value.clone());
         }
@@ -418,6 +458,7 @@ mod tests {
             None,
             &Variables::default(),
         )
+        .outcome
     }
 
     /// Introspection as code generators send it: every type's fields, arguments,
@@ -462,6 +503,28 @@ mod tests {
     }
 
     #[test]
+    fn a_check_says_whether_it_read_the_variables() {
+        let reads = |query: &str| {
+            let document = async_graphql::parser::parse_query(query).expect("parses");
+            let checked = check(
+                &shapes(),
+                &Limits::DEFAULT,
+                &document,
+                None,
+                &Variables::default(),
+            );
+            assert!(matches!(checked.outcome, Ok(Some(_))), "{query}");
+            checked.reads_variables
+        };
+        assert!(reads("query($n: Int) { actors(first: $n) { totalCount } }"));
+        assert!(reads(
+            "query($n: Int = 3) { actors(last: $n) { totalCount } }"
+        ));
+        assert!(!reads("query($s: String!) { actor(slug: $s) { name } }"));
+        assert!(!reads("{ actors(first: 5) { totalCount } }"));
+    }
+
+    #[test]
     fn page_sizes_come_from_variables_and_are_capped() {
         let document = async_graphql::parser::parse_query(
             "query($n: Int = 7) { actors(first: $n) { totalCount } }",
@@ -475,6 +538,7 @@ mod tests {
                 None,
                 &Variables::from_json(variables),
             )
+            .outcome
             .expect("within limits")
             .expect("an operation")
             .requested
@@ -581,7 +645,8 @@ mod tests {
                     &document,
                     None,
                     &Variables::from_json(variables),
-                );
+                )
+                .outcome;
                 assert!(
                     matches!(result, Ok(Some(_))),
                     "{}: {result:?}",

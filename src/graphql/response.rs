@@ -22,7 +22,6 @@
 //! conditional, so an object whose fields were all skipped stays an object.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
@@ -32,6 +31,7 @@ use async_graphql::parser::types::{
     Selection, SelectionSet, Type, TypeKind, TypeSystemDefinition,
 };
 use async_graphql::{Name, PathSegment, Pos, Positioned, ServerError, Value, Variables};
+use foldhash::{HashMap, HashSet, HashSetExt};
 
 /// The alias under which every selection set reports its object's type.
 pub(crate) const TYPE_KEY: &str = "__communique_type";
@@ -318,8 +318,11 @@ struct Walk<'a> {
 
 /// The plans of a walk: by the address and length of their selection sets, then by
 /// object type (few per selection set: its type, or an abstract type's members).
-type PlanCache<'a> =
-    HashMap<(usize, usize), Vec<(String, Rc<Vec<Planned<'a>>>)>, BuildHasherDefault<AddressHasher>>;
+type PlanCache<'a> = std::collections::HashMap<
+    (usize, usize),
+    Vec<(String, Rc<Vec<Planned<'a>>>)>,
+    BuildHasherDefault<AddressHasher>,
+>;
 
 /// A hasher for the plan cache's keys, two addresses' worth of integers that the walk
 /// itself makes: it looks them up for every object of a result, and they need no

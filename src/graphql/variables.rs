@@ -15,11 +15,11 @@
 //! when it is read, as a literal's is. A type the schema does not have is left to
 //! validation, which names it.
 
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use async_graphql::Value;
 use async_graphql::parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use super::inputs::BadInput;
 

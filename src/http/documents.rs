@@ -7,14 +7,16 @@
 //! Only documents that parse are kept, as [`Shapes::prepare`] left them, each with
 //! whether it has passed full validation: once it has, the request's variables are all
 //! that is left to check (see [`crate::graphql::variables`]), and it runs on the schema
-//! that skips full validation.
+//! that skips full validation. Its cost is kept too, when the page sizes it asks for do
+//! not come from variables.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use async_graphql::parser::types::ExecutableDocument;
+use foldhash::HashMap;
 
+use crate::graphql::cost::{self, Cost, Limits, Refusal};
 use crate::graphql::response::Shapes;
 
 /// Most documents kept.
@@ -26,6 +28,14 @@ const LONGEST_QUERY: usize = 16 * 1024;
 pub struct Parsed {
     pub document: ExecutableDocument,
     valid: AtomicBool,
+    /// The first check of the document, when it read no variable.
+    checked: OnceLock<Checked>,
+}
+
+/// A kept check of a document: the operation it was for, and its outcome.
+struct Checked {
+    operation_name: Option<String>,
+    outcome: Result<Option<Cost>, Refusal>,
 }
 
 impl Parsed {
@@ -37,6 +47,31 @@ impl Parsed {
     /// Records that the document passed full validation.
     pub fn validated(&self) {
         self.valid.store(true, Ordering::Relaxed);
+    }
+
+    /// [`cost::check`] of the document for `operation_name` and `variables`: the kept
+    /// outcome when it is for the same operation and read no variable, else checked now
+    /// (and kept, the first time, if it read none).
+    pub fn check(
+        &self,
+        shapes: &Shapes,
+        limits: &Limits,
+        operation_name: Option<&str>,
+        variables: &async_graphql::Variables,
+    ) -> Result<Option<Cost>, Refusal> {
+        if let Some(checked) = self.checked.get()
+            && checked.operation_name.as_deref() == operation_name
+        {
+            return checked.outcome.clone();
+        }
+        let checked = cost::check(shapes, limits, &self.document, operation_name, variables);
+        if !checked.reads_variables {
+            let _ = self.checked.set(Checked {
+                operation_name: operation_name.map(str::to_owned),
+                outcome: checked.outcome.clone(),
+            });
+        }
+        checked.outcome
     }
 }
 
@@ -61,6 +96,7 @@ impl Documents {
         let document = Arc::new(Parsed {
             document,
             valid: AtomicBool::new(false),
+            checked: OnceLock::new(),
         });
         if query.len() <= LONGEST_QUERY {
             let mut parsed = self.lock();
@@ -103,6 +139,33 @@ mod tests {
         let long = format!("{{ a{} }}", " ".repeat(LONGEST_QUERY));
         assert!(documents.parse(&long, &Shapes::default()).is_ok());
         assert!(documents.lock().is_empty());
+    }
+
+    #[test]
+    fn a_check_is_kept_unless_it_read_variables() {
+        let shapes = Shapes::from_sdl(&crate::graphql::sdl());
+        let documents = Documents::default();
+        let check = |query: &str, name: Option<&str>, variables: serde_json::Value| {
+            let parsed = documents.parse(query, &shapes).expect("parses");
+            let variables = async_graphql::Variables::from_json(variables);
+            let cost = parsed.check(&shapes, &Limits::DEFAULT, name, &variables);
+            (
+                parsed,
+                cost.expect("within limits").map(|cost| cost.requested),
+            )
+        };
+        let literal = "query A { actors(first: 5) { nodes { name } } }";
+        let (parsed, first) = check(literal, Some("A"), serde_json::json!({}));
+        assert!(parsed.checked.get().is_some());
+        assert_eq!(check(literal, Some("A"), serde_json::json!({})).1, first);
+        // Another operation name is checked again: it picks no operation.
+        assert_eq!(check(literal, Some("B"), serde_json::json!({})).1, None);
+
+        let paged = "query($n: Int) { actors(first: $n) { nodes { name } } }";
+        let (parsed, two) = check(paged, None, serde_json::json!({ "n": 2 }));
+        assert!(parsed.checked.get().is_none());
+        let (_, three) = check(paged, None, serde_json::json!({ "n": 3 }));
+        assert!(three > two, "{three:?} > {two:?}");
     }
 
     #[test]

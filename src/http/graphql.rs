@@ -280,10 +280,9 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
     ) {
         return response;
     }
-    let cost = match cost::check(
+    let cost = match parsed.check(
         &state.shapes,
         &state.limits,
-        document,
         operation_name.as_deref(),
         &variables,
     ) {
