@@ -29,11 +29,11 @@ pub struct Parsed {
     pub document: ExecutableDocument,
     valid: AtomicBool,
     /// The first check of the document, when it read no variable.
-    checked: OnceLock<Checked>,
+    checked: OnceLock<KeptCheck>,
 }
 
-/// A kept check of a document: the operation it was for, and its outcome.
-struct Checked {
+/// A kept [`cost::check`] of a document: the operation it was for, and its outcome.
+struct KeptCheck {
     operation_name: Option<String>,
     outcome: Result<Option<Cost>, Refusal>,
 }
@@ -66,7 +66,7 @@ impl Parsed {
         }
         let checked = cost::check(shapes, limits, &self.document, operation_name, variables);
         if !checked.reads_variables {
-            let _ = self.checked.set(Checked {
+            let _ = self.checked.set(KeptCheck {
                 operation_name: operation_name.map(str::to_owned),
                 outcome: checked.outcome.clone(),
             });
