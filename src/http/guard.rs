@@ -11,9 +11,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tokio::sync::Semaphore;
@@ -30,7 +29,7 @@ pub struct Rate {
     pub burst: f64,
 }
 
-/// What [`admit`] shares between requests.
+/// What [`Guard::admit`] shares between requests.
 #[derive(Clone)]
 pub struct Guard {
     slots: Arc<Semaphore>,
@@ -90,37 +89,44 @@ impl Buckets {
     }
 }
 
-/// Admits the request, or refuses it at once.
-pub async fn admit(State(guard): State<Guard>, request: Request, next: Next) -> Response {
-    if matches!(request.uri().path(), "/health" | "/metrics") {
-        return next.run(request).await;
-    }
-    if let Some(buckets) = &guard.rate {
-        let client = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(address)| address.ip());
-        if let Some(client) = client
-            && let Err(wait) = buckets.take(client, Instant::now())
-        {
-            let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
-            return refusal(
-                StatusCode::TOO_MANY_REQUESTS,
-                "RATE_LIMITED",
-                &format!("too many requests from this address; retry in {seconds} s"),
-                seconds,
-            );
+impl Guard {
+    /// Runs `request` through `run` holding a slot (none for `/health` and `/metrics`),
+    /// or refuses it at once.
+    pub async fn admit(
+        &self,
+        request: Request,
+        run: impl AsyncFnOnce(Request) -> Response,
+    ) -> Response {
+        if matches!(request.uri().path(), "/health" | "/metrics") {
+            return run(request).await;
         }
+        if let Some(buckets) = &self.rate {
+            let client = request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(address)| address.ip());
+            if let Some(client) = client
+                && let Err(wait) = buckets.take(client, Instant::now())
+            {
+                let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+                return refusal(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "RATE_LIMITED",
+                    &format!("too many requests from this address; retry in {seconds} s"),
+                    seconds,
+                );
+            }
+        }
+        let Ok(_slot) = self.slots.try_acquire() else {
+            return refusal(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SERVICE_UNAVAILABLE",
+                "the server is serving as many requests as it can; retry shortly",
+                1,
+            );
+        };
+        run(request).await
     }
-    let Ok(_slot) = guard.slots.clone().try_acquire_owned() else {
-        return refusal(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "SERVICE_UNAVAILABLE",
-            "the server is serving as many requests as it can; retry shortly",
-            1,
-        );
-    };
-    next.run(request).await
 }
 
 /// A refusal in the shape of a GraphQL response, with `Retry-After`.

@@ -33,17 +33,29 @@ use crate::graphql::variables::InputTypes;
 use crate::graphql::{AppSchema, schema, schema_for_valid_documents};
 use crate::telemetry;
 
-/// What every handler shares.
+/// What every handler shares: one reference, so that handing it to a request is one
+/// atomic increment, not one per part (the router clones it for every request).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct Shared {
     pub schema: AppSchema,
     /// The same schema without full validation, for documents that have passed it.
     schema_for_valid_documents: AppSchema,
     pub db: DatabaseConnection,
-    documents: Arc<Documents>,
-    shapes: Arc<Shapes>,
-    input_types: Arc<InputTypes>,
-    persisted: Arc<Persisted>,
+    documents: Documents,
+    shapes: Shapes,
+    input_types: InputTypes,
+    persisted: Persisted,
     limits: Limits,
     request_timeout: Duration,
 }
@@ -101,17 +113,17 @@ pub fn router_with(db: DatabaseConnection, options: Options) -> Router {
     // Shapes and input types read the served schema's own SDL.
     let schema = schema(db.clone());
     let sdl = schema.sdl();
-    let state = AppState {
+    let state = AppState(Arc::new(Shared {
         schema,
         schema_for_valid_documents: schema_for_valid_documents(db.clone()),
         db,
-        documents: Arc::default(),
-        shapes: Arc::new(Shapes::from_sdl(&sdl)),
-        input_types: Arc::new(InputTypes::from_sdl(&sdl)),
-        persisted: Arc::new(options.persisted),
+        documents: Documents::default(),
+        shapes: Shapes::from_sdl(&sdl),
+        input_types: InputTypes::from_sdl(&sdl),
+        persisted: options.persisted,
         limits: options.limits,
         request_timeout: options.request_timeout,
-    };
+    }));
     let max_body_bytes = options.max_body_bytes;
     let router = Router::new()
         .route("/", get(graphiql::page))
@@ -132,15 +144,52 @@ pub fn router_with(db: DatabaseConnection, options: Options) -> Router {
         Some(cors) => router.layer(cors),
         None => router,
     };
-    let guard = guard::Guard::new(options.max_concurrent_requests, options.rate);
-    // Outermost, so preflights and refusals get a request id and a log line too.
-    router
-        .layer(axum::middleware::from_fn_with_state(guard, guard::admit))
-        .layer(axum::middleware::from_fn_with_state(
-            metrics,
-            telemetry::track,
-        ))
-        .with_state(state)
+    let edge = Edge(Arc::new(EdgeParts {
+        router: router.with_state(state),
+        metrics,
+        guard: guard::Guard::new(options.max_concurrent_requests, options.rate),
+    }));
+    Router::new().fallback_service(edge)
+}
+
+/// Around the whole router, once per request rather than once per route: the request's
+/// id, access log line and metrics ([`telemetry::track`]), then admission
+/// ([`guard::Guard::admit`]). Outermost, so preflights and refusals get a request id and
+/// a log line too.
+#[derive(Clone)]
+struct Edge(Arc<EdgeParts>);
+
+struct EdgeParts {
+    router: Router,
+    metrics: telemetry::Metrics,
+    guard: guard::Guard,
+}
+
+impl tower::Service<axum::extract::Request> for Edge {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = std::pin::Pin<
+        Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send + 'static>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        let edge = Arc::clone(&self.0);
+        Box::pin(async move {
+            let route = async |request| {
+                let Ok(response) = edge.router.clone().call(request).await;
+                response
+            };
+            let run = async |request| edge.guard.admit(request, route).await;
+            Ok(telemetry::track(&edge.metrics, request, run).await)
+        })
+    }
 }
 
 /// Serves the API until Ctrl-C or SIGTERM, then finishes the requests under way.

@@ -7,9 +7,8 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
-use axum::middleware::Next;
 use axum::response::Response;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{And, DefaultPredicate, Predicate, SizeAbove};
@@ -78,12 +77,16 @@ pub fn compression() -> CompressionLayer<And<DefaultPredicate, SizeAbove>> {
 /// [`logs::request_spans`]), counts its SQL statements, records its metrics, logs one
 /// line at info level (target `communique::access`), and answers with the id, and with
 /// `traceparent` when tracing is on.
-pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
+pub async fn track(
+    metrics: &Metrics,
+    request: Request,
+    run: impl AsyncFnOnce(Request) -> Response,
+) -> Response {
     let started = Instant::now();
     let id = request_id(request.headers());
     if !logs::request_spans() {
         let fields = logs::RequestFields::new(request.method(), request.uri(), &id);
-        let served = serve(&metrics, request, next, started, id, None);
+        let served = serve(metrics, request, run, started, id, None);
         return logs::in_request(fields, served).await;
     }
     let tracing = traces::tracer().is_some();
@@ -108,21 +111,21 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
     if tracing {
         traces::adopt_parent(&span, request.headers());
     }
-    serve(&metrics, request, next, started, id, Some(span)).await
+    serve(metrics, request, run, started, id, Some(span)).await
 }
 
 /// [`track`]'s work once the request is named: in `span` when it has one.
 async fn serve(
     metrics: &Metrics,
     request: Request,
-    next: Next,
+    run: impl AsyncFnOnce(Request) -> Response,
     started: Instant,
     id: HeaderValue,
     span: Option<Span>,
 ) -> Response {
     let graphql = request.uri().path() == GRAPHQL_PATH;
     let in_flight = metrics.in_flight();
-    let run = statements::counted(next.run(request));
+    let run = statements::counted(run(request));
     let (mut response, statements) = match &span {
         Some(span) => run.instrument(span.clone()).await,
         None => run.await,
