@@ -316,7 +316,9 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
     } else {
         &state.schema
     };
-    let execution = batches.drive(schema.execute(request));
+    // Boxed where it is made: the execution is the largest future of a request, and
+    // inline it was copied whole by each wrapper and into each enclosing future.
+    let execution = Box::pin(batches.drive(schema.execute(request)));
     let Ok(mut response) = tokio::time::timeout(state.request_timeout, execution).await else {
         // Dropping the execution drops its statements; the database cancels any still
         // running at its own statement timeout, which is the same.

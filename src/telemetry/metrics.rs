@@ -9,7 +9,8 @@
 //! [`super::labels`]): the first [`MAX_OPERATIONS`] names, then `(other)`; error codes
 //! likewise, up to [`MAX_CODES`].
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -50,7 +51,7 @@ const STATEMENT_BUCKETS: [f64; 13] = [
 ];
 
 /// Histogram samples wait in a queue until a render or an upkeep folds them in; an upkeep
-/// every this many requests bounds the queue when nothing scrapes.
+/// every this many requests on a thread bounds the queue when nothing scrapes.
 const UPKEEP_EVERY: u32 = 1024;
 
 const METADATA: Metadata<'static> =
@@ -65,10 +66,12 @@ struct Inner {
     handle: PrometheusHandle,
     operations: Bounded<Outcomes>,
     codes: Bounded<Counter>,
-    in_flight: Gauge,
+    /// Requests under way: counted here and copied to [`Self::in_flight_gauge`] at each
+    /// render, one atomic addition per request instead of a gauge's compare-and-swap loops.
+    in_flight: AtomicUsize,
+    in_flight_gauge: Gauge,
     pool: PoolGauges,
     db: DatabaseConnection,
-    since_upkeep: AtomicU32,
 }
 
 /// The series of one operation name, for each outcome, registered on first use.
@@ -118,7 +121,7 @@ impl Metrics {
             idle: gauge(POOL, vec![Label::new("state", "idle")]),
             max: gauge(POOL_MAX, Vec::new()),
         };
-        let in_flight = gauge(IN_FLIGHT, Vec::new());
+        let in_flight_gauge = gauge(IN_FLIGHT, Vec::new());
         let operations = Bounded::new(MAX_OPERATIONS);
         let codes = Bounded::new(MAX_CODES);
         Self(Arc::new(Inner {
@@ -126,17 +129,17 @@ impl Metrics {
             recorder,
             operations,
             codes,
-            in_flight,
+            in_flight: AtomicUsize::new(0),
+            in_flight_gauge,
             pool,
             db,
-            since_upkeep: AtomicU32::new(0),
         }))
     }
 
     /// Counts a request as under way until the guard drops.
-    pub(super) fn in_flight(&self) -> InFlight {
-        self.0.in_flight.increment(1.0);
-        InFlight(self.0.in_flight.clone())
+    pub(super) fn in_flight(&self) -> InFlight<'_> {
+        self.0.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(&self.0.in_flight)
     }
 
     /// Records one GraphQL request: its operation name as the client sent it, whether it
@@ -172,8 +175,17 @@ impl Metrics {
                 |counter| counter.increment(1),
             );
         }
-        if inner.since_upkeep.fetch_add(1, Ordering::Relaxed) + 1 >= UPKEEP_EVERY {
-            inner.since_upkeep.store(0, Ordering::Relaxed);
+        // Counted per thread, not on a counter every core writes: each thread's requests
+        // bound the queue as well.
+        thread_local! {
+            static SINCE_UPKEEP: Cell<u32> = const { Cell::new(0) };
+        }
+        let due = SINCE_UPKEEP.with(|since| {
+            let due = since.get() + 1 >= UPKEEP_EVERY;
+            since.set(if due { 0 } else { since.get() + 1 });
+            due
+        });
+        if due {
             inner.handle.run_upkeep();
         }
     }
@@ -181,6 +193,8 @@ impl Metrics {
     /// Every metric in the Prometheus text format, the pool gauges read now.
     fn render(&self) -> String {
         let inner = &self.0;
+        let in_flight = inner.in_flight.load(Ordering::Relaxed);
+        inner.in_flight_gauge.set(in_flight as f64);
         if let Some(pool) = pool_stats(&inner.db) {
             inner
                 .pool
@@ -205,11 +219,11 @@ pub async fn render(State(metrics): State<Metrics>) -> impl IntoResponse {
 }
 
 /// Marks a request in flight until dropped, also when the client goes away mid-request.
-pub(super) struct InFlight(Gauge);
+pub(super) struct InFlight<'a>(&'a AtomicUsize);
 
-impl Drop for InFlight {
+impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.0.decrement(1.0);
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
