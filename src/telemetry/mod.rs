@@ -3,8 +3,9 @@
 //! - [`init`] installs the log subscriber (plain or JSON lines on stderr, filtered by
 //!   `RUST_LOG`) and, when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, the OpenTelemetry
 //!   pipeline that exports spans over OTLP; [`Telemetry::shutdown`] flushes it.
-//! - [`track`] is the HTTP middleware: a request id and a span per request, one access
-//!   log line, the request's metrics, and the W3C `traceparent` when tracing is on.
+//! - [`track`] runs around every HTTP request (the edge service calls it): a request id,
+//!   a span when spans are wanted, one access log line, the request's metrics, and the
+//!   W3C `traceparent` when tracing is on.
 //! - [`Metrics`] holds the Prometheus registry that `GET /metrics` renders ([`metrics`]).
 //! - [`instrument`] makes a database connection report each SQL statement: counted for
 //!   the request that ran it, and a span of its own when tracing is on.
