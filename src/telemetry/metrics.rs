@@ -181,8 +181,9 @@ impl Metrics {
             static SINCE_UPKEEP: Cell<u32> = const { Cell::new(0) };
         }
         let due = SINCE_UPKEEP.with(|since| {
-            let due = since.get() + 1 >= UPKEEP_EVERY;
-            since.set(if due { 0 } else { since.get() + 1 });
+            let count = since.get() + 1;
+            let due = count >= UPKEEP_EVERY;
+            since.set(if due { 0 } else { count });
             due
         });
         if due {

@@ -72,12 +72,12 @@ pub fn compression() -> CompressionLayer<And<DefaultPredicate, SizeAbove>> {
         .compress_when(DefaultPredicate::new().and(SizeAbove::new(COMPRESS_ABOVE)))
 }
 
-/// Runs `request` through `run` (the rest of the edge and the router): takes the
-/// client's `x-request-id` (when it is at most [`MAX_REQUEST_ID_LEN`] visible ASCII
-/// characters) or makes one, runs the request named by it (in a span under the client's `traceparent` when tracing is on; see
-/// [`logs::request_spans`]), counts its SQL statements, records its metrics, logs one
-/// line at info level (target `communique::access`), and answers with the id, and with
-/// `traceparent` when tracing is on.
+/// Runs `request` through `run` (the rest of the edge and the router): takes the client's
+/// `x-request-id` (when it is at most [`MAX_REQUEST_ID_LEN`] visible ASCII characters) or
+/// makes one, runs the request named by it (in a span under the client's `traceparent` when
+/// tracing is on; see [`logs::request_spans`]), counts its SQL statements, records its
+/// metrics, logs one line at info level (target `communique::access`), and answers with the
+/// id, and with `traceparent` when tracing is on.
 pub async fn track(
     metrics: &Metrics,
     request: Request,
