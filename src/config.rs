@@ -123,8 +123,9 @@ pub struct ServeArgs {
     /// register automatic persisted queries.
     #[arg(long, env = "COMMUNIQUE_PERSISTED_ONLY", value_name = "MANIFEST")]
     pub persisted_only: Option<PathBuf>,
-    /// Longest a request may run, in milliseconds: then it is answered with `TIMEOUT`
-    /// (504) and the database cancels the statement under way.
+    /// Longest a GraphQL request may take, in milliseconds, its body's arrival included:
+    /// then it is answered with `TIMEOUT` (408 while the body arrives, 504 once it runs)
+    /// and the database cancels the statement under way.
     #[arg(long, env = "COMMUNIQUE_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
     pub request_timeout_ms: u64,
     /// Longest a connection may take to send a request's headers, in milliseconds; also

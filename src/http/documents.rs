@@ -8,7 +8,7 @@
 //! whether it has passed full validation: once it has, the request's variables are all
 //! that is left to check (see [`crate::graphql::variables`]), and it runs on the schema
 //! that skips full validation. Its cost is kept too, when the page sizes it asks for do
-//! not come from variables.
+//! not come from variables, and so is the check of the arguments written in it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
@@ -17,6 +17,7 @@ use async_graphql::parser::types::ExecutableDocument;
 use foldhash::HashMap;
 
 use crate::graphql::cost::{self, Cost, Limits, Refusal};
+use crate::graphql::inputs::{self, BadInput};
 use crate::graphql::response::Shapes;
 
 /// Most documents kept.
@@ -30,6 +31,8 @@ pub struct Parsed {
     valid: AtomicBool,
     /// The first check of the document, when it read no variable.
     checked: OnceLock<KeptCheck>,
+    /// [`inputs::check_arguments`] of the document, which reads nothing else.
+    arguments: Result<(), BadInput>,
 }
 
 /// A kept [`cost::check`] of a document: the operation it was for, and its outcome.
@@ -42,6 +45,11 @@ impl Parsed {
     /// Whether the document has passed full validation.
     pub fn is_valid(&self) -> bool {
         self.valid.load(Ordering::Relaxed)
+    }
+
+    /// Whether the arguments written in the document are within their bounds.
+    pub fn arguments(&self) -> Result<(), &BadInput> {
+        self.arguments.as_ref().copied()
     }
 
     /// Records that the document passed full validation.
@@ -94,6 +102,7 @@ impl Documents {
         let mut document = async_graphql::parser::parse_query(query)?;
         shapes.prepare(&mut document);
         let document = Arc::new(Parsed {
+            arguments: inputs::check_arguments(&document),
             document,
             valid: AtomicBool::new(false),
             checked: OnceLock::new(),

@@ -16,15 +16,18 @@
 //!   `extensions.code` (see [`super::codes`]).
 
 use std::collections::BTreeMap;
+use std::pin::{Pin, pin};
+use std::task::Poll;
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::{Request, ServerError, Variables};
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{FromRequest, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Extension, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use tokio::time::Sleep;
 
 use super::AppState;
 use super::codes;
@@ -81,12 +84,14 @@ struct Params {
     document_id: Option<String>,
 }
 
-/// `POST /graphql`.
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(media) = negotiate(&headers) else {
+/// `POST /graphql`. The body is read within the request's time: a client that has not
+/// sent it all by then gets 408.
+pub async fn post(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    let headers = request.headers();
+    let Some(media) = negotiate(headers) else {
         return not_acceptable();
     };
-    if !is_json_content_type(&headers) {
+    if !is_json_content_type(headers) {
         return request_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             media,
@@ -94,10 +99,39 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             "send the request as `Content-Type: application/json`",
         );
     }
+    // One timer for the whole request, reading its body and then running it.
+    let mut deadline = pin!(tokio::time::sleep(state.request_timeout));
+    let Some(body) = within(deadline.as_mut(), Bytes::from_request(request, &())).await else {
+        let message = format!(
+            "the request body did not arrive within {} ms",
+            state.request_timeout.as_millis()
+        );
+        return request_error(StatusCode::REQUEST_TIMEOUT, media, "TIMEOUT", &message);
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let message = "the request body is larger than the server takes";
+            return request_error(rejection.status(), media, "PAYLOAD_TOO_LARGE", message);
+        }
+        Err(rejection) => return bad_request(media, &rejection.body_text()),
+    };
     match parse_body(&body) {
-        Ok(params) => execute(&state, params, media, Method::Post).await,
+        Ok(params) => execute(&state, params, media, Method::Post, deadline).await,
         Err(message) => bad_request(media, &message),
     }
+}
+
+/// `work`, or None when the request's `deadline` passes first.
+async fn within<T>(mut deadline: Pin<&mut Sleep>, work: impl Future<Output = T>) -> Option<T> {
+    let mut work = pin!(work);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(done) = work.as_mut().poll(cx) {
+            return Poll::Ready(Some(done));
+        }
+        deadline.as_mut().poll(cx).map(|()| None)
+    })
+    .await
 }
 
 /// The parameters of a POST body, read straight from its bytes, or why it is not one
@@ -155,7 +189,8 @@ pub async fn get(
         extensions,
         document_id: param("documentId"),
     };
-    execute(&state, params, media, Method::Get).await
+    let deadline = pin!(tokio::time::sleep(state.request_timeout));
+    execute(&state, params, media, Method::Get, deadline).await
 }
 
 /// The HTTP method a request came by.
@@ -202,7 +237,7 @@ fn refusal(
             fits.err()
         });
     if let Some(bad) = given {
-        return Some(bad_input(media, bad));
+        return Some(bad_input(media, &bad));
     }
     // A null given for a non-null variable was refused above, as a value of the wrong type.
     let missing = operation.variable_definitions.iter().find(|definition| {
@@ -226,7 +261,14 @@ fn refusal(
 
 /// Runs one request: its query text (persisted or sent), parsed (or kept), checked,
 /// executed, and its result shaped as the specification asks.
-async fn execute(state: &AppState, params: Params, media: MediaType, method: Method) -> Response {
+/// Its execution is cancelled when `deadline` passes.
+async fn execute(
+    state: &AppState,
+    params: Params,
+    media: MediaType,
+    method: Method,
+    deadline: Pin<&mut Sleep>,
+) -> Response {
     let query = match params.query {
         None => None,
         Some(serde_json::Value::String(query)) => Some(query),
@@ -236,7 +278,7 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
         None | Some(serde_json::Value::Null) => Variables::default(),
         Some(serde_json::Value::Object(variables)) => {
             if let Err(bad) = inputs::check_variables(&variables) {
-                return bad_input(media, bad);
+                return bad_input(media, &bad);
             }
             Variables::from_json(serde_json::Value::Object(variables))
         }
@@ -301,7 +343,7 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
             return respond(media.request_error_status(), media, &body);
         }
     };
-    if let Err(bad) = inputs::check_arguments(document) {
+    if let Err(bad) = parsed.arguments() {
         return bad_input(media, bad);
     }
     let mut request = Request::new(query).variables(variables.clone());
@@ -319,7 +361,7 @@ async fn execute(state: &AppState, params: Params, media: MediaType, method: Met
     // Boxed where it is made: the execution is the largest future of a request, and
     // inline it was copied whole by each wrapper and into each enclosing future.
     let execution = Box::pin(batches.drive(schema.execute(request)));
-    let Ok(mut response) = tokio::time::timeout(state.request_timeout, execution).await else {
+    let Some(mut response) = within(deadline, execution).await else {
         // Dropping the execution drops its statements; the database cancels any still
         // running at its own statement timeout, which is the same.
         let message = format!(
@@ -450,7 +492,7 @@ fn respond(status: StatusCode, media: MediaType, body: &impl Serialize) -> Respo
 }
 
 /// A request error with code `BAD_USER_INPUT` naming the argument over a bound.
-fn bad_input(media: MediaType, bad: inputs::BadInput) -> Response {
+fn bad_input(media: MediaType, bad: &inputs::BadInput) -> Response {
     let mut error = codes::error(
         "BAD_USER_INPUT",
         format!("`{}` {}", bad.argument, bad.reason),
@@ -459,7 +501,7 @@ fn bad_input(media: MediaType, bad: inputs::BadInput) -> Response {
     error
         .extensions
         .get_or_insert_with(Default::default)
-        .set("argument", bad.argument);
+        .set("argument", bad.argument.as_str());
     respond(media.request_error_status(), media, &Body::errors(&[error]))
 }
 

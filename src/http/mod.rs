@@ -19,7 +19,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
-use tower_http::timeout::TimeoutLayer;
 
 pub use self::codes::MAX_ERRORS;
 pub use self::cors::CorsOrigins;
@@ -70,7 +69,8 @@ pub struct Options {
     pub persisted: Persisted,
     /// What a document may ask for.
     pub limits: Limits,
-    /// Longest a GraphQL request may run before it is answered with `TIMEOUT`.
+    /// Longest a GraphQL request may take, its body's arrival included, before it is
+    /// answered with `TIMEOUT`.
     pub request_timeout: Duration,
     /// Most requests served at once; beyond it, 503 at once.
     pub max_concurrent_requests: usize,
@@ -91,10 +91,6 @@ impl Default for Options {
         }
     }
 }
-
-/// How much longer than a GraphQL request any request may take (reading a slow body,
-/// GraphiQL's assets) before it is answered with 408.
-const TIMEOUT_MARGIN: Duration = Duration::from_secs(5);
 
 /// Every route of the service, with default options but the body limit.
 pub fn router(db: DatabaseConnection, max_body_bytes: usize) -> Router {
@@ -134,11 +130,9 @@ pub fn router_with(db: DatabaseConnection, options: Options) -> Router {
             "/metrics",
             get(telemetry::metrics).with_state(metrics.clone()),
         )
+        // No timeout around the routes: `/graphql` keeps its own, in one timer with the
+        // reading of its body, `/health` its own, and the others answer from memory.
         .layer(DefaultBodyLimit::max(max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            options.request_timeout + TIMEOUT_MARGIN,
-        ))
         .layer(telemetry::compression());
     let router = match cors::layer(&options.cors) {
         Some(cors) => router.layer(cors),

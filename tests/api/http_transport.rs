@@ -986,7 +986,7 @@ async fn other_methods_on_graphql_are_405_with_allow() {
 }
 
 #[tokio::test]
-async fn an_oversized_body_is_413() {
+async fn an_oversized_body_is_413_with_a_code() {
     let test_db = TestDb::sqlite().await;
     let db = test_db.seeded().await;
     let padding = " ".repeat(10 * 1024);
@@ -997,9 +997,10 @@ async fn an_oversized_body_is_413() {
         post(Some(JSON), Some(GRAPHQL_RESPONSE_JSON), body),
     )
     .await;
+    reply.assert(StatusCode::PAYLOAD_TOO_LARGE, GRAPHQL_RESPONSE_JSON);
     assert_eq!(
-        reply.status,
-        StatusCode::PAYLOAD_TOO_LARGE,
+        reply.json()["errors"][0]["extensions"]["code"],
+        "PAYLOAD_TOO_LARGE",
         "{}",
         reply.text()
     );

@@ -400,6 +400,56 @@ mod connections {
         }
     }
 
+    /// A request whose body stopped arriving was answered only 5 s after the request
+    /// timeout, with 408 and an empty body.
+    #[tokio::test]
+    async fn a_body_that_does_not_arrive_in_time_gets_408_timeout() {
+        let test_db = TestDb::sqlite().await;
+        let server = Server::start(&test_db.url, &[("COMMUNIQUE_REQUEST_TIMEOUT_MS", "500")]);
+        let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+        let started = Instant::now();
+        stream
+            .write_all(
+                b"POST /graphql HTTP/1.1\r\nhost: communique\r\ncontent-type: application/json\r\n\
+                  content-length: 100\r\n\r\n{\"query\":",
+            )
+            .await
+            .expect("a request");
+        let mut answer = Vec::new();
+        let mut buffer = [0u8; 4096];
+        let complete = |answer: &[u8]| {
+            let text = String::from_utf8_lossy(answer);
+            let (head, body) = text.split_once("\r\n\r\n")?;
+            let length: usize = head.lines().find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse().ok())?
+            })?;
+            (body.len() >= length).then(|| (head.to_owned(), body.to_owned()))
+        };
+        let (head, body) = loop {
+            if let Some(done) = complete(&answer) {
+                break done;
+            }
+            let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buffer))
+                .await
+                .expect("an answer within 10 s")
+                .expect("read");
+            assert!(
+                read > 0,
+                "closed without an answer: {}",
+                String::from_utf8_lossy(&answer)
+            );
+            answer.extend_from_slice(&buffer[..read]);
+        };
+        let took = started.elapsed();
+        assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+        let body: serde_json::Value = serde_json::from_str(&body).expect("a JSON body");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "TIMEOUT", "{body}");
+        assert!(took < Duration::from_secs(3), "answered after {took:?}");
+        server.stop().await;
+    }
+
     /// Idle, slow and kept-alive connections each stayed open for more than 150 s.
     #[tokio::test]
     async fn idle_slow_and_kept_alive_connections_are_closed_at_the_header_read_timeout() {
