@@ -10,7 +10,10 @@
 //! - With `application/graphql-response+json`, a request that fails before execution
 //!   (unparsable, invalid, unknown operation, bad variables) gets 400; with
 //!   `application/json` every well-formed request gets 200.
-//! - A body that is not one GraphQL request (bad JSON, a batch, no `query`) gets 400.
+//! - A body that is not one GraphQL request (bad JSON, a batch, no `query`) gets 400;
+//!   one over the body limit 413 `PAYLOAD_TOO_LARGE`; one that has not all arrived by
+//!   the request timeout 408 `TIMEOUT` (the timeout bounds reading the body and running
+//!   the operation together, with one timer).
 //! - A query may be persisted (see [`super::persisted`]); results are shaped exactly as
 //!   the specification asks (see [`crate::graphql::response`]); every error carries an
 //!   `extensions.code` (see [`super::codes`]).
