@@ -20,7 +20,6 @@
 
 use std::collections::BTreeMap;
 use std::pin::{Pin, pin};
-use std::task::Poll;
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::{Request, ServerError, Variables};
@@ -126,15 +125,12 @@ pub async fn post(State(state): State<AppState>, request: axum::extract::Request
 }
 
 /// `work`, or None when the request's `deadline` passes first.
-async fn within<T>(mut deadline: Pin<&mut Sleep>, work: impl Future<Output = T>) -> Option<T> {
-    let mut work = pin!(work);
-    std::future::poll_fn(|cx| {
-        if let Poll::Ready(done) = work.as_mut().poll(cx) {
-            return Poll::Ready(Some(done));
-        }
-        deadline.as_mut().poll(cx).map(|()| None)
-    })
-    .await
+async fn within<T>(deadline: Pin<&mut Sleep>, work: impl Future<Output = T>) -> Option<T> {
+    tokio::select! {
+        biased;
+        done = work => Some(done),
+        () = deadline => None,
+    }
 }
 
 /// The parameters of a POST body, read straight from its bytes, or why it is not one
