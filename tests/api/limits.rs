@@ -381,7 +381,7 @@ mod connections {
     use tokio::net::TcpStream;
 
     use crate::helpers::TestDb;
-    use crate::telemetry::process::Server;
+    use crate::telemetry::process::{Reply, Server};
 
     /// Reads `stream` until the server closes it; how long that took from `since`, or
     /// `None` when it was still open after `limit`.
@@ -410,41 +410,20 @@ mod connections {
         let started = Instant::now();
         stream
             .write_all(
-                b"POST /graphql HTTP/1.1\r\nhost: communique\r\ncontent-type: application/json\r\n\
-                  content-length: 100\r\n\r\n{\"query\":",
+                b"POST /graphql HTTP/1.1\r\nhost: communique\r\nconnection: close\r\n\
+                  content-type: application/json\r\ncontent-length: 100\r\n\r\n{\"query\":",
             )
             .await
             .expect("a request");
         let mut answer = Vec::new();
-        let mut buffer = [0u8; 4096];
-        let complete = |answer: &[u8]| {
-            let text = String::from_utf8_lossy(answer);
-            let (head, body) = text.split_once("\r\n\r\n")?;
-            let length: usize = head.lines().find_map(|line| {
-                let (name, value) = line.split_once(':')?;
-                name.eq_ignore_ascii_case("content-length")
-                    .then(|| value.trim().parse().ok())?
-            })?;
-            (body.len() >= length).then(|| (head.to_owned(), body.to_owned()))
-        };
-        let (head, body) = loop {
-            if let Some(done) = complete(&answer) {
-                break done;
-            }
-            let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buffer))
-                .await
-                .expect("an answer within 10 s")
-                .expect("read");
-            assert!(
-                read > 0,
-                "closed without an answer: {}",
-                String::from_utf8_lossy(&answer)
-            );
-            answer.extend_from_slice(&buffer[..read]);
-        };
+        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+            .await
+            .expect("an answer within 10 s")
+            .expect("read");
         let took = started.elapsed();
-        assert!(head.starts_with("HTTP/1.1 408"), "{head}");
-        let body: serde_json::Value = serde_json::from_str(&body).expect("a JSON body");
+        let reply = Reply::parse(&answer);
+        assert_eq!(reply.status, 408, "{}", String::from_utf8_lossy(&answer));
+        let body = reply.json();
         assert_eq!(body["errors"][0]["extensions"]["code"], "TIMEOUT", "{body}");
         assert!(took < Duration::from_secs(3), "answered after {took:?}");
         server.stop().await;

@@ -183,7 +183,8 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn parse(answer: &[u8]) -> Self {
+    /// Reads a whole HTTP/1.1 answer, head and body.
+    pub fn parse(answer: &[u8]) -> Self {
         let end = answer
             .windows(4)
             .position(|window| window == b"\r\n\r\n")
