@@ -304,6 +304,46 @@ pub async fn send(db: &DatabaseConnection, request: Request<Body>) -> (StatusCod
     (status, json)
 }
 
+/// Threads that keep every core busy until dropped, to show what holds when the
+/// machine is saturated.
+pub struct CpuBurner {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl CpuBurner {
+    /// One spinning thread per core.
+    pub fn start() -> Self {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let threads = (0..cores)
+            .map(|_| {
+                let stop = Arc::clone(&stop);
+                std::thread::spawn(move || {
+                    let mut x: u64 = 1;
+                    while !stop.load(Ordering::Relaxed) {
+                        for _ in 0..10_000 {
+                            x = std::hint::black_box(
+                                x.wrapping_mul(6364136223846793005).wrapping_add(1),
+                            );
+                        }
+                    }
+                })
+            })
+            .collect();
+        CpuBurner { stop, threads }
+    }
+}
+
+impl Drop for CpuBurner {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for thread in self.threads.drain(..) {
+            thread.join().ok();
+        }
+    }
+}
+
 /// Writes `document` as JSON to a file named `name` in `dir`.
 pub fn write_document(dir: &Path, name: &str, document: &Value) -> PathBuf {
     let path = dir.join(name);
