@@ -2,6 +2,7 @@
 
 pub mod entities;
 pub mod sql;
+mod watchdog;
 
 use std::time::Duration;
 
@@ -81,7 +82,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
 ///
 /// A statement over `pool.statement_timeout` is cancelled by the database itself:
 /// PostgreSQL's `statement_timeout`, and on SQLite a progress handler that interrupts a
-/// statement once it has worked that long ([`sqlite_watchdog`]). Either way the
+/// statement once it has worked that long (`watchdog`). Either way the
 /// connection goes back to the pool whole.
 pub async fn connect_with(url: &str, pool: Pool) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
@@ -123,7 +124,10 @@ pub async fn connect_with(url: &str, pool: Pool) -> Result<DatabaseConnection, D
             opts.after_connect(move |connection, _| {
                 Box::pin(async move {
                     let mut handle = connection.lock_handle().await?;
-                    handle.set_progress_handler(SQLITE_WATCHDOG_OPS, sqlite_watchdog(timeout));
+                    let raw = handle.as_raw_handle();
+                    // SAFETY: `raw` is the handle of the connection the handler goes on.
+                    let watchdog = unsafe { watchdog::handler(raw, timeout) };
+                    handle.set_progress_handler(watchdog::OPS, watchdog);
                     Ok(())
                 })
             })
@@ -132,31 +136,6 @@ pub async fn connect_with(url: &str, pool: Pool) -> Result<DatabaseConnection, D
     let mut db = Database::connect(options).await?;
     crate::telemetry::instrument(&mut db);
     Ok(db)
-}
-
-/// Virtual-machine steps between two calls of the SQLite watchdog: about a
-/// millisecond of work.
-const SQLITE_WATCHDOG_OPS: i32 = 10_000;
-
-/// A gap between two watchdog calls longer than this means the last statement ended
-/// and a new one began.
-const SQLITE_STATEMENT_GAP: Duration = Duration::from_millis(20);
-
-/// The progress handler of a SQLite connection: true to go on, false to interrupt
-/// the statement under way once it has worked for `timeout`. SQLite says nothing when
-/// a statement starts, but calls the handler every [`SQLITE_WATCHDOG_OPS`] steps while
-/// one works; a pause longer than [`SQLITE_STATEMENT_GAP`] starts the clock again.
-fn sqlite_watchdog(timeout: Duration) -> impl FnMut() -> bool + Send + 'static {
-    let mut started = std::time::Instant::now();
-    let mut last = started;
-    move || {
-        let now = std::time::Instant::now();
-        if now.duration_since(last) > SQLITE_STATEMENT_GAP {
-            started = now;
-        }
-        last = now;
-        now.duration_since(started) < timeout
-    }
 }
 
 /// Refreshes the planner's statistics, so queries over freshly loaded rows take the

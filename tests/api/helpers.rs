@@ -312,11 +312,11 @@ pub struct CpuBurner {
 }
 
 impl CpuBurner {
-    /// One spinning thread per core.
+    /// Four spinning threads per core, so that every other thread waits for a core.
     pub fn start() -> Self {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let threads = (0..cores)
+        let threads = 4 * std::thread::available_parallelism().map_or(2, |n| n.get());
+        let threads = (0..threads)
             .map(|_| {
                 let stop = Arc::clone(&stop);
                 std::thread::spawn(move || {

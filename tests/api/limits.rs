@@ -297,6 +297,69 @@ mod deadlines {
             assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&bytes));
         }
     }
+
+    /// SQLite's watchdog took a statement's waits for a core, with every core busy, for
+    /// the start of new statements and started its clock again: timed-out statements
+    /// ran on for 15 s to minutes after their 504, holding the pool. (PostgreSQL's
+    /// `statement_timeout` is the server's own.)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_statements_stop_at_their_timeout_on_a_saturated_machine() {
+        let test_db = crate::helpers::TestDb::sqlite().await;
+        test_db.migrated().await;
+        const SLOW: usize = 16;
+        let timeout = Duration::from_secs(2);
+        let pool = communique::db::Pool {
+            max_connections: SLOW as u32 + 1,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Some(timeout),
+        };
+        let db = communique::db::connect_with(&test_db.url, pool)
+            .await
+            .expect("connect");
+        let backend = db.get_database_backend();
+        let burner = crate::helpers::CpuBurner::start();
+        let started = Instant::now();
+        let mut slow_statements = tokio::task::JoinSet::new();
+        for _ in 0..SLOW {
+            let db = db.clone();
+            slow_statements.spawn(async move {
+                let error = db
+                    .query_one_raw(slow(backend))
+                    .await
+                    .expect_err("cancelled");
+                (AppError::from(error), started.elapsed())
+            });
+        }
+        // Another client's small statement is answered meanwhile.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let asked = Instant::now();
+        db.query_one_raw(Statement::from_string(backend, "SELECT 1 AS one"))
+            .await
+            .expect("a small statement");
+        let small = asked.elapsed();
+        let mut last = Duration::ZERO;
+        let all_answered = tokio::time::timeout(Duration::from_secs(10), async {
+            while let Some(answer) = slow_statements.join_next().await {
+                let (error, took) = answer.expect("a slow statement");
+                assert_eq!(error, AppError::Timeout);
+                last = last.max(took);
+            }
+        })
+        .await;
+        assert!(
+            all_answered.is_ok(),
+            "statements still ran 10 s after they began"
+        );
+        drop(burner);
+        assert!(
+            last < timeout + Duration::from_millis(500),
+            "the last was cancelled after {last:?}"
+        );
+        assert!(
+            small < Duration::from_secs(1),
+            "the small statement took {small:?}"
+        );
+    }
 }
 
 mod admission {
