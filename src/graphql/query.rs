@@ -612,11 +612,16 @@ impl Query {
     }
 
     /// Ranked full-text search over statements, event titles and summaries, and
-    /// proposals with their provisions; best matches first.
+    /// proposals with their provisions; best matches first. A record matches when it
+    /// has every word of `query`; stop words (`the`, `of`…) and one-letter words are
+    /// left out, and case, dashes and quotes do not matter.
     async fn search(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Words to look for, such as `ceasefire`.")] query: String,
+        #[graphql(
+            desc = "Words to look for, all required, such as `ceasefire` or `Trump–Zelenskyy`; no character is an operator. At most 16 words."
+        )]
+        query: String,
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the edge the page starts after.")] after: Option<String>,
         #[graphql(
@@ -643,7 +648,8 @@ impl Query {
         }
         let page = page(List::Search, first, after, None, None)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let hits = search::page(db, known, &query, &page).await?;
+        let terms = search::terms(&query);
+        let hits = search::page(db, known, &terms, &page).await?;
         let (proposal_ids, event_ids): (Vec<&search::Hit>, Vec<&search::Hit>) = hits
             .rows
             .iter()
@@ -666,7 +672,7 @@ impl Query {
             results.push(result);
         }
         let mut results = results.into_iter();
-        let total = search::count(db.get_database_backend(), known, &query);
+        let total = search::count(db.get_database_backend(), known, &terms);
         Ok(connection(hits, total, |hit| {
             let result = results.next().flatten().ok_or_else(|| {
                 AppError::internal(format!("search document {} has no record", hit.record_id))

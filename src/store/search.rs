@@ -1,5 +1,8 @@
 //! Ranked full-text search over events, statements and proposals: FTS5 with BM25 on
-//! SQLite, `websearch_to_tsquery` with `ts_rank` on PostgreSQL.
+//! SQLite, `plainto_tsquery` with `ts_rank` on PostgreSQL. The two engines read a text
+//! differently (stop words, hyphens, quotes, one-letter words), so the user's text is
+//! made into search terms here, once, and both backends look for the same terms; only
+//! stemming, accents and ranking stay the engines' own.
 
 use std::collections::{HashMap, HashSet};
 
@@ -29,30 +32,68 @@ impl Keyed for Hit {
     }
 }
 
-/// Most words a search may look for: each is one more term to match, and the work
-/// grows faster than their number.
+/// Most words a search may hold, counted as written (the one-letter and stop words it
+/// drops included), so the bound reads the same on both backends: each term is one more
+/// to match, and the work grows faster than their number.
 pub const MAX_WORDS: usize = 16;
 
-/// The words of a search text: its runs of letters and digits.
+/// The words of a search text: its runs of letters and digits. Every other character
+/// (a space, any dash or hyphen, any quote or apostrophe) only separates words.
 pub fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !c.is_alphanumeric())
+    text.split(|c: char| !c.is_alphanumeric() || c == MODIFIER_APOSTROPHE)
         .filter(|word| !word.is_empty())
 }
 
-/// The user's words as an FTS5 query: each word quoted, all required, so no input is
-/// read as FTS5 syntax.
-fn fts5_query(text: &str) -> String {
+/// U+02BC, an apostrophe that Unicode files among the letters; written in a word, it
+/// parts the word as `'` and `’` do.
+const MODIFIER_APOSTROPHE: char = '\u{2BC}';
+
+/// PostgreSQL's `english` stop words (Snowball's list), sorted. Its `english` search
+/// configuration leaves them out of every document and query, and FTS5 keeps them: a
+/// search leaves them out on both backends.
+#[rustfmt::skip]
+const STOP_WORDS: [&str; 127] = [
+    "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any",
+    "are", "as", "at", "be", "because", "been", "before", "being", "below", "between",
+    "both", "but", "by", "can", "did", "do", "does", "doing", "don", "down", "during",
+    "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her",
+    "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into",
+    "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor",
+    "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours",
+    "ourselves", "out", "over", "own", "s", "same", "she", "should", "so", "some", "such",
+    "t", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there",
+    "these", "they", "this", "those", "through", "to", "too", "under", "until", "up",
+    "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom",
+    "why", "will", "with", "you", "your", "yours", "yourself", "yourselves",
+];
+
+/// The terms a search looks for, all required, on both backends: its words in lower
+/// case, but for stop words and words of one character. One letter is a stop word (`a`,
+/// `s`) or a piece of an abbreviation that the engines split differently (`U.S.` is `u`
+/// and `s` to FTS5, `u.s` to PostgreSQL), so it is left out everywhere.
+pub fn terms(text: &str) -> Vec<String> {
     words(text)
-        .map(|word| format!("\"{word}\""))
+        .filter(|word| word.chars().nth(1).is_some())
+        .map(str::to_lowercase)
+        .filter(|word| STOP_WORDS.binary_search(&word.as_str()).is_err())
+        .collect()
+}
+
+/// The terms as an FTS5 query: each quoted, all required. Terms hold letters and digits
+/// only, so nothing in them is read as FTS5 syntax.
+fn fts5_query(terms: &[String]) -> String {
+    terms
+        .iter()
+        .map(|term| format!("\"{term}\""))
         .collect::<Vec<_>>()
         .join(" ")
 }
 
-/// The ranked matches as a subquery `hits(record_id, record_kind, rank)`, among the
-/// documents known at `known`: as of an import, the current documents it had written
-/// and the replaced ones it knew. (On SQLite each of the two tables ranks its matches
-/// by its own statistics.)
-fn push_hits(sql: &mut Sql, text: &str, known: Known) {
+/// The ranked matches of `terms` (not empty) as a subquery `hits(record_id, record_kind,
+/// rank)`, among the documents known at `known`: as of an import, the current documents
+/// it had written and the replaced ones it knew. (On SQLite each of the two tables ranks
+/// its matches by its own statistics.)
+fn push_hits(sql: &mut Sql, terms: &[String], known: Known) {
     match sql.backend() {
         DbBackend::Sqlite => {
             // bm25 weighs title matches twice as much as body matches; lower is better.
@@ -60,14 +101,14 @@ fn push_hits(sql: &mut Sql, text: &str, known: Known) {
                 "(SELECT rowid AS record_id, record_kind, bm25(search_documents, 0.0, 2.0, 1.0) AS rank \
                  FROM search_documents WHERE search_documents MATCH ",
             );
-            sql.bind(fts5_query(text));
+            sql.bind(fts5_query(terms));
             if let Known::After(import) = known {
                 sql.push(" AND known_from <= ").bind(import);
                 sql.push(
                     " UNION ALL SELECT record_id, record_kind, bm25(search_history, 0.0, 0.0, 2.0, 1.0) \
                      FROM search_history WHERE search_history MATCH ",
                 );
-                sql.bind(fts5_query(text));
+                sql.bind(fts5_query(terms));
                 sql.push(" AND known_from <= ").bind(import);
                 sql.push(" AND known_to > ").bind(import);
             }
@@ -76,10 +117,12 @@ fn push_hits(sql: &mut Sql, text: &str, known: Known) {
         _ => {
             // The query is parsed once, as a one-row function scan: written inline, a
             // cached generic plan would parse it again for every matching row. Ranks
-            // are negated so that lower is better on both backends.
+            // are negated so that lower is better on both backends. `plainto_tsquery`
+            // requires every word it is given and reads none as syntax; the terms are
+            // words and no stop words, so it keeps each one.
             sql.push("(SELECT d.record_id, d.record_kind, -CAST(ts_rank(d.document, q.query) AS DOUBLE PRECISION) AS rank \
-                 FROM websearch_to_tsquery('english', ");
-            sql.bind(text.to_owned());
+                 FROM plainto_tsquery('english', ");
+            sql.bind(terms.join(" "));
             sql.push(") AS q(query) JOIN ");
             match known {
                 Known::Now => {
@@ -105,30 +148,31 @@ fn push_hits(sql: &mut Sql, text: &str, known: Known) {
     }
 }
 
-/// How many records known at `known` match `text`.
-pub fn count(backend: DbBackend, known: Known, text: &str) -> Count {
-    if backend == DbBackend::Sqlite && fts5_query(text).is_empty() {
+/// How many records known at `known` match all of `terms`; none when there are no terms.
+pub fn count(backend: DbBackend, known: Known, terms: &[String]) -> Count {
+    if terms.is_empty() {
         return Count::Known(0);
     }
     let mut sql = Sql::new(backend);
     sql.push("SELECT COUNT(*) AS n FROM ");
-    push_hits(&mut sql, text, known);
+    push_hits(&mut sql, terms, known);
     Count::Query(sql.build())
 }
 
-/// One page of matches for `text` among the records known at `known`, best first.
+/// One page of the records known at `known` that match all of `terms`, best first; an
+/// empty page, asked of no database, when there are no terms.
 pub async fn page(
     db: &DatabaseConnection,
     known: Known,
-    text: &str,
+    terms: &[String],
     page: &Page,
 ) -> Result<PageOf<Hit>, DbErr> {
-    if db.get_database_backend() == DbBackend::Sqlite && fts5_query(text).is_empty() {
+    if terms.is_empty() {
         return Ok(PageOf::empty(page.list));
     }
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("SELECT record_id, record_kind, rank FROM ");
-    push_hits(&mut sql, text, known);
+    push_hits(&mut sql, terms, known);
     sql.push(" WHERE 1 = 1");
     page.push_window(&mut sql, "rank", "record_id", false);
     // The documents carry their own known time: no table in the statement is resolved.
@@ -285,15 +329,53 @@ pub async fn sync<C: ConnectionTrait>(
 
 #[cfg(test)]
 mod tests {
-    use super::fts5_query;
+    use super::{STOP_WORDS, fts5_query, terms};
 
     #[test]
     fn user_words_cannot_inject_fts5_syntax() {
-        assert_eq!(fts5_query("ceasefire"), "\"ceasefire\"");
+        assert_eq!(fts5_query(&terms("ceasefire")), "\"ceasefire\"");
         assert_eq!(
-            fts5_query("\"peace\" OR NEAR(x"),
-            "\"peace\" \"OR\" \"NEAR\" \"x\""
+            fts5_query(&terms("\"peace\" OR NEAR(xy")),
+            "\"peace\" \"near\" \"xy\""
         );
-        assert_eq!(fts5_query("  -- "), "");
+        assert_eq!(fts5_query(&terms("  -- ")), "");
+    }
+
+    #[test]
+    fn every_dash_and_quote_parts_words() {
+        for dash in [
+            '-', '\u{2010}', '\u{2011}', '\u{2012}', '\u{2013}', '\u{2014}', '\u{2212}',
+        ] {
+            assert_eq!(
+                terms(&format!("Mar{dash}Lago")),
+                ["mar", "lago"],
+                "{dash:?}"
+            );
+        }
+        for quoted in [
+            "\"Kyiv's\"",
+            "\u{201C}Kyiv\u{2019}s\u{201D}",
+            "\u{2018}Kyiv\u{02BC}s\u{2019}",
+            "`Kyiv\u{00B4}s`",
+        ] {
+            assert_eq!(terms(quoted), ["kyiv"], "{quoted}");
+        }
+    }
+
+    #[test]
+    fn terms_are_lower_case_without_stop_words_or_one_letter_words() {
+        assert_eq!(
+            terms("The CeaseFire of Ä and ÉTÉ in U.S. 5 x"),
+            ["ceasefire", "été"]
+        );
+        assert_eq!(
+            terms("a b c d e f g h i j k l m n o p"),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn stop_words_are_sorted_for_binary_search() {
+        assert!(STOP_WORDS.is_sorted());
     }
 }

@@ -18,6 +18,7 @@ mod migrations;
 mod outages;
 mod read_api;
 mod schema_files;
+mod search;
 mod sources;
 mod statement_counts;
 mod telemetry;
