@@ -9,6 +9,10 @@ pub enum ImportError {
     /// The documents, or the body, are not acceptable: every fault found.
     #[error("{}", list(.0))]
     Rejected(Vec<Rejection>),
+    /// A withdrawal would let other sources' claims make what the store refuses (a
+    /// cycle of place parents): nothing was withdrawn.
+    #[error("{0}")]
+    Withdrawal(String),
     /// The database failed while writing; the transaction was rolled back.
     #[error("database error while importing: {0}")]
     Database(#[from] sea_orm::DbErr),

@@ -476,6 +476,7 @@ async fn import_plans(
             paths,
             counts,
             declared,
+            parents,
             ..
         } = plan;
         let source = account.source.slug.clone();
@@ -500,7 +501,11 @@ async fn import_plans(
             }
         };
         let mut waiting = 0;
-        let mut unresolved = Vec::new();
+        let mut unresolved: Vec<Rejection> = applied
+            .cycles
+            .iter()
+            .map(|cycle| plan::closing(&file, cycle, &paths, &parents))
+            .collect();
         for subject in &applied.unresolved {
             match paths.get(&subject.subject) {
                 Some(path) => unresolved.push(Rejection::new(
@@ -548,6 +553,13 @@ pub async fn retract(
     let txn = db.begin().await?;
     imports::lock(&txn).await?;
     let applied = accounts::retract(&txn, slug).await?;
+    if let Some(cycle) = applied.iter().flat_map(|applied| &applied.cycles).next() {
+        // Dropping the transaction rolls it back.
+        return Err(ImportError::Withdrawal(format!(
+            "withdrawing `{slug}` leaves parents to other sources, whose claims close a cycle of parents: {}",
+            plan::cycle_of_parents(&cycle.slugs())
+        )));
+    }
     txn.commit().await?;
     crate::db::analyze(db).await?;
     Ok(applied)

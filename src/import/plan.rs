@@ -21,6 +21,7 @@ use crate::domain::{
 use crate::ids::record_id;
 use crate::store::accounts::Account;
 use crate::store::claims::*;
+use crate::store::resolve::Cycle;
 
 /// What one document says, and what the importer must check of it against the store.
 pub struct Plan {
@@ -33,6 +34,8 @@ pub struct Plan {
     pub external: Vec<ExternalRef>,
     /// The JSON path where the document states each subject it makes a claim about.
     pub paths: HashMap<i64, String>,
+    /// The parent the document gives each place that has one, by id.
+    pub parents: HashMap<i64, i64>,
     /// How many records of each kind the document declares, and citations it gives.
     pub counts: Counts,
 }
@@ -133,6 +136,7 @@ pub fn plan(file: &Path, doc: &Document, body: Option<&str>) -> (Plan, Vec<Rejec
             declared: Vec::new(),
             external: Vec::new(),
             paths: HashMap::new(),
+            parents: HashMap::new(),
             counts: Counts::default(),
         },
         rejections: Vec::new(),
@@ -561,6 +565,7 @@ impl Planner<'_> {
 
     fn places(&mut self, places: &[PlaceDoc]) {
         let mut parents: HashMap<&str, &str> = HashMap::new();
+        let mut index: HashMap<&str, usize> = HashMap::new();
         for (i, place) in places.iter().enumerate() {
             let path = format!("$.places[{i}]");
             let id = record_id("place", &[&place.slug]);
@@ -573,6 +578,10 @@ impl Planner<'_> {
                     self.reject(format!("{path}.parent"), "a place cannot be its own parent");
                 }
                 parents.insert(&place.slug, parent);
+                index.insert(&place.slug, i);
+            }
+            if let Some(parent_id) = parent_id {
+                self.plan.parents.insert(id, parent_id);
             }
             for (value, range, name) in [
                 (place.latitude, -90.0..=90.0, "latitude"),
@@ -622,28 +631,37 @@ impl Planner<'_> {
             self.claim(id, &facts, &path, String::new);
             self.cite(CitedRecord::Place, id, &place.citations, &path);
         }
-        // A cycle within the document; one through places known to the store already is
-        // found when the places are resolved.
+        // A cycle within the document, reported at the parent read last, which closes
+        // it; one through places of other documents is found when they are resolved.
         let mut reported = HashSet::new();
         for start in parents.keys() {
-            let mut seen = vec![*start];
+            let mut round = vec![*start];
             let mut at = *start;
             while let Some(parent) = parents.get(at) {
-                if *parent == *start && seen.len() > 1 {
-                    let mut cycle = seen.clone();
-                    cycle.sort_unstable();
-                    if reported.insert(cycle.clone()) {
-                        self.reject(
-                            "$.places",
-                            format!("places form a cycle of parents: {}", cycle.join(", ")),
-                        );
+                if *parent == *start && round.len() > 1 {
+                    let mut members = round.clone();
+                    members.sort_unstable();
+                    if !reported.insert(members) {
+                        break;
                     }
+                    let (at, closes) = round
+                        .iter()
+                        .enumerate()
+                        .max_by_key(|(_, slug)| index.get(*slug))
+                        .map_or((0, *start), |(at, slug)| (at, *slug));
+                    let mut chain = round[at..].to_vec();
+                    chain.extend(&round[..=at]);
+                    let path = format!("$.places[{}].parent", index.get(closes).unwrap_or(&0));
+                    self.reject(
+                        path,
+                        format!("closes a cycle of parents: {}", cycle_of_parents(&chain)),
+                    );
                     break;
                 }
-                if seen.contains(parent) {
+                if round.contains(parent) {
                     break;
                 }
-                seen.push(parent);
+                round.push(parent);
                 at = parent;
             }
         }
@@ -1110,6 +1128,64 @@ fn locate(body: &str, citation: &CitationDoc) -> Result<(i32, i32), String> {
     match (i32::try_from(start), i32::try_from(end)) {
         (Ok(start), Ok(end)) => Ok((start, end)),
         _ => Err("the body is too long for character positions".to_owned()),
+    }
+}
+
+/// A cycle of place parents as a reader follows it: `a in b in a`.
+pub fn cycle_of_parents<S: AsRef<str>>(slugs: &[S]) -> String {
+    let slugs: Vec<&str> = slugs.iter().map(AsRef::as_ref).collect();
+    slugs.join(" in ")
+}
+
+/// Why the document read from `file` is refused when its claims would make `cycle`:
+/// at the parent it gives a place of the cycle, which closes it; else at a place of the
+/// cycle it declares without that parent, so another source's claim decides; else at
+/// `$`, when what it no longer says lets other sources' claims close it. `paths` and
+/// `parents` are the plan's.
+pub fn closing(
+    file: &Path,
+    cycle: &Cycle,
+    paths: &HashMap<i64, String>,
+    parents: &HashMap<i64, i64>,
+) -> Rejection {
+    let round = &cycle.places;
+    let slugs = cycle.slugs();
+    // The same round, from the place at `at`: its last place is its first.
+    let from = |at: usize| -> String {
+        let mut chain = slugs[at..slugs.len() - 1].to_vec();
+        chain.extend(&slugs[..=at]);
+        cycle_of_parents(&chain)
+    };
+    let gives = round.windows(2).position(|pair| {
+        parents.get(&pair[0].0) == Some(&pair[1].0) && paths.contains_key(&pair[0].0)
+    });
+    if let Some(at) = gives {
+        let path = format!("{}.parent", paths[&round[at].0]);
+        return Rejection::new(
+            file,
+            path,
+            format!("closes a cycle of parents: {}", from(at)),
+        );
+    }
+    let declared = round.iter().position(|(id, _)| paths.contains_key(id));
+    match declared {
+        Some(at) => Rejection::new(
+            file,
+            paths[&round[at].0].clone(),
+            format!(
+                "leaves its parent to another source, whose claim closes a cycle of parents: {}",
+                from(at)
+            ),
+        ),
+        None => Rejection::new(
+            file,
+            "$",
+            format!(
+                "what the document no longer says leaves parents to other sources, whose claims \
+                 close a cycle of parents: {}",
+                from(0)
+            ),
+        ),
     }
 }
 

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::claims::{self, Claim};
 use super::imports;
-use super::resolve::{Recorded, Seen, Unresolved, resolve};
+use super::resolve::{Cycle, Recorded, Resolved, Seen, Unresolved, resolve};
 use super::tables;
 use crate::db::entities::{claim, import, source};
 use crate::domain::{ImportKind, SubjectKind};
@@ -44,6 +44,8 @@ pub struct Applied {
     pub retracted: usize,
     /// Subjects live claims state that do not resolve.
     pub unresolved: Vec<Unresolved>,
+    /// Cycles of place parents the live claims would make: what closes one is refused.
+    pub cycles: Vec<Cycle>,
 }
 
 /// Applies `account` in the caller's transaction, which must hold [`imports::lock`].
@@ -138,7 +140,7 @@ pub async fn apply<C: ConnectionTrait>(db: &C, account: Account) -> Result<Appli
         first,
         seen,
     };
-    let unresolved = resolve(db, id, subjects, Some(recorded)).await?;
+    let Resolved { unresolved, cycles } = resolve(db, id, subjects, Some(recorded)).await?;
     // Written after resolution, which read them from memory.
     claims::record(db, source_id, id, &added).await?;
     Ok(Applied {
@@ -147,6 +149,7 @@ pub async fn apply<C: ConnectionTrait>(db: &C, account: Account) -> Result<Appli
         kept: counts.1,
         retracted: counts.2,
         unresolved,
+        cycles,
     })
 }
 
@@ -183,7 +186,7 @@ pub async fn retract<C: ConnectionTrait>(db: &C, slug: &str) -> Result<Option<Ap
     let subjects = live
         .iter()
         .map(|claim| (claim.subject_kind, claim.subject_id));
-    let unresolved = resolve(db, id, subjects, None).await?;
+    let Resolved { unresolved, cycles } = resolve(db, id, subjects, None).await?;
     // The source goes last: its citations, resolved away above, referred to it.
     let changes = tables::sync::<source::Entity, C>(db, id, &[row.id], Vec::new()).await?;
     tables::delete(db, "sources", "id", &changes.removed).await?;
@@ -193,6 +196,7 @@ pub async fn retract<C: ConnectionTrait>(db: &C, slug: &str) -> Result<Option<Ap
         kept: 0,
         retracted: live.len(),
         unresolved,
+        cycles,
     }))
 }
 

@@ -90,6 +90,31 @@ pub struct Recorded<'a> {
     pub seen: Seen,
 }
 
+/// Places whose resolved parents came back to where they started. Resolution never
+/// writes such a chain; whatever closes one is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cycle {
+    /// The places round the cycle with their slugs, from the place whose parent closes
+    /// it, parent after parent, back to that place.
+    pub places: Vec<(i64, String)>,
+}
+
+impl Cycle {
+    /// The slugs round the cycle, in order.
+    pub fn slugs(&self) -> Vec<&str> {
+        self.places.iter().map(|(_, slug)| slug.as_str()).collect()
+    }
+}
+
+/// What resolution found that did not resolve.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resolved {
+    /// Subjects with live claims that did not resolve.
+    pub unresolved: Vec<Unresolved>,
+    /// Cycles of parents the live claims would make.
+    pub cycles: Vec<Cycle>,
+}
+
 /// What an importer saw of the store within the import's transaction, so that
 /// resolution need not ask again.
 #[derive(Debug, Default, Clone)]
@@ -102,13 +127,13 @@ pub struct Seen {
 
 /// Resolves `subjects` (and whatever their changes touch) by import `import`, with the
 /// claims it records that are not written yet. Returns the subjects with live claims
-/// that did not resolve.
+/// that did not resolve, and the cycles of parents those claims would make.
 pub async fn resolve<C: ConnectionTrait>(
     db: &C,
     import: i64,
     subjects: impl IntoIterator<Item = (SubjectKind, i64)>,
     recorded: Option<Recorded<'_>>,
-) -> Result<Vec<Unresolved>, DbErr> {
+) -> Result<Resolved, DbErr> {
     let (recorded_by, memory, first, seen) = match recorded {
         Some(recorded) => (
             recorded.source,
@@ -136,6 +161,7 @@ pub async fn resolve<C: ConnectionTrait>(
         pending: BTreeMap::new(),
         ranks: HashMap::new(),
         unresolved: BTreeMap::new(),
+        cycles: Vec::new(),
         doomed: Vec::new(),
         gone: HashSet::new(),
         waits: BTreeMap::new(),
@@ -371,6 +397,8 @@ struct Resolver<'a, C> {
     ranks: HashMap<i64, Rank>,
     /// Subjects with live claims that did not resolve.
     unresolved: BTreeMap<i64, Unresolved>,
+    /// Cycles of parents found, and broken, on the way.
+    cycles: Vec<Cycle>,
     /// Rows to delete once every kind has been resolved, dependents first: a row
     /// that refers to a removed record is rewritten or removed before the record goes.
     doomed: Vec<(SubjectKind, Vec<i64>)>,
@@ -725,18 +753,22 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
     }
 
     /// Drops the parent of a place whose chain of parents would come back to it, and
-    /// reports the place as unresolved so that an import declaring it is refused.
+    /// notes the cycle, so that the import or retraction that closes it is refused:
+    /// the row is written without that parent only so the batch's writes hold.
     async fn refuse_parent_cycles(&mut self, rows: &mut [place::Model]) -> Result<(), DbErr> {
         let mut parent_of: HashMap<i64, Option<i64>> =
             rows.iter().map(|row| (row.id, row.parent_id)).collect();
+        let slugs: HashMap<i64, String> =
+            rows.iter().map(|row| (row.id, row.slug.clone())).collect();
         for row in rows.iter_mut() {
             let start = row.id;
-            let mut seen = HashSet::from([start]);
+            let mut round = vec![start];
             let mut at = row.parent_id;
             while let Some(place) = at {
-                if !seen.insert(place) {
+                if round.contains(&place) {
                     break;
                 }
+                round.push(place);
                 at = match parent_of.get(&place) {
                     Some(parent) => *parent,
                     None => {
@@ -749,14 +781,46 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
             if at == Some(start) {
                 row.parent_id = None;
                 parent_of.insert(start, None);
-                self.not_resolved(
-                    SubjectKind::Place,
-                    start,
-                    "its parents would form a cycle".to_owned(),
-                );
+                round.push(start);
+                let places = self.slugs_of(&round, &slugs).await?;
+                self.cycles.push(Cycle { places });
             }
         }
         Ok(())
+    }
+
+    /// Each place of `round` with its slug: from `known`, else from the store.
+    async fn slugs_of(
+        &self,
+        round: &[i64],
+        known: &HashMap<i64, String>,
+    ) -> Result<Vec<(i64, String)>, DbErr> {
+        #[derive(FromQueryResult)]
+        struct Row {
+            id: i64,
+            slug: String,
+        }
+        let ask: Vec<i64> = round
+            .iter()
+            .filter(|id| !known.contains_key(id))
+            .copied()
+            .collect();
+        let mut stored = HashMap::new();
+        if !ask.is_empty() {
+            let mut sql = Sql::new(self.db.get_database_backend());
+            sql.push("SELECT id, slug FROM places WHERE id")
+                .in_ids(&ask);
+            for row in Row::find_by_statement(sql.build()).all(self.db).await? {
+                stored.insert(row.id, row.slug);
+            }
+        }
+        Ok(round
+            .iter()
+            .map(|id| {
+                let slug = known.get(id).or_else(|| stored.get(id));
+                (*id, slug.cloned().unwrap_or_default())
+            })
+            .collect())
     }
 
     /// The stored parent of a place outside the batch.
@@ -1226,7 +1290,7 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
     }
 
     /// Deletes the removed rows, dependents first, and returns what did not resolve.
-    async fn finish(mut self) -> Result<Vec<Unresolved>, DbErr> {
+    async fn finish(mut self) -> Result<Resolved, DbErr> {
         self.doomed
             .sort_by_key(|(kind, _)| std::cmp::Reverse(*kind));
         for (kind, ids) in std::mem::take(&mut self.doomed) {
@@ -1237,7 +1301,10 @@ impl<C: ConnectionTrait> Resolver<'_, C> {
                 .collect();
             tables::delete(self.db, table, key, &ids).await?;
         }
-        Ok(self.unresolved.into_values().collect())
+        Ok(Resolved {
+            unresolved: self.unresolved.into_values().collect(),
+            cycles: self.cycles,
+        })
     }
 }
 

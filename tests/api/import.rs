@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use communique::import::{ImportError, check_files, import_files};
+use communique::import::{ImportError, Rejection, check_files, import_files};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
@@ -179,6 +179,66 @@ fn places_document(source: &str, places: Value) -> Value {
     json!({ "source": { "slug": source, "title": source }, "places": places })
 }
 
+/// The rejections of importing `files`, which must be refused.
+async fn rejections(db: &sea_orm::DatabaseConnection, files: &[PathBuf]) -> Vec<Rejection> {
+    match import_files(db, files, None).await {
+        Err(ImportError::Rejected(found)) => found,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+/// Every place's slug with its parent's, by slug.
+async fn parents(db: &sea_orm::DatabaseConnection) -> Vec<(String, Option<String>)> {
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT slug, (SELECT p.slug FROM places p WHERE p.id = places.parent_id) AS parent \
+             FROM places ORDER BY slug",
+        ))
+        .await
+        .expect("places");
+    rows.iter()
+        .map(|row| {
+            (
+                row.try_get("", "slug").expect("slug"),
+                row.try_get("", "parent").expect("parent"),
+            )
+        })
+        .collect()
+}
+
+fn owned((slug, parent): (&str, Option<&str>)) -> (String, Option<String>) {
+    (slug.to_owned(), parent.map(str::to_owned))
+}
+
+#[test]
+fn a_cycle_within_a_document_is_found_without_a_database() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let file = write_document(
+        dir.path(),
+        "atlas.json",
+        &places_document(
+            "atlas",
+            json!([
+                { "slug": "a-land", "name": "A", "kind": "COUNTRY", "parent": "b-land" },
+                { "slug": "b-land", "name": "B", "kind": "COUNTRY", "parent": "c-land" },
+                { "slug": "c-land", "name": "C", "kind": "COUNTRY", "parent": "a-land" },
+            ]),
+        ),
+    );
+    let Err(ImportError::Rejected(found)) = check_files(std::slice::from_ref(&file), None) else {
+        panic!("the cycle should be refused");
+    };
+    assert_eq!(
+        found,
+        [Rejection::new(
+            &file,
+            "$.places[2].parent",
+            "closes a cycle of parents: c-land in a-land in b-land in c-land"
+        )]
+    );
+}
+
 #[test]
 fn a_document_is_checked_without_a_database() {
     check_files(&[seed_file()], Some(&seed_body())).expect("the seed has no fault");
@@ -294,7 +354,7 @@ mod hostile {
             assert_eq!(test_db.count("sources").await, 1);
         }
 
-        async fn a_cycle_of_place_parents_across_imports_never_lands(test_db: &TestDb) {
+        async fn a_cycle_closed_by_a_later_import_is_refused_at_the_parent_that_closes_it(test_db: &TestDb) {
             let db = test_db.migrated().await;
             let dir = tempfile::tempdir().expect("temporary folder");
             let first = write_document(dir.path(), "first.json", &places_document("first-atlas", json!([
@@ -305,31 +365,76 @@ mod hostile {
             let second = write_document(dir.path(), "second.json", &places_document("second-atlas", json!([
                 { "slug": "alpha-land", "parent": "beta-city" },
             ])));
-            // Refused, or accepted with the first atlas's parents kept: either way no
-            // chain of parents comes back to where it started.
-            let _ = import_files(db, &[second], None).await;
-            let rows = db
-                .query_all_raw(sea_orm::Statement::from_string(
-                    db.get_database_backend(),
-                    "SELECT slug, (SELECT p.slug FROM places p WHERE p.id = places.parent_id) AS parent FROM places",
-                ))
-                .await
-                .expect("places");
-            let parents: std::collections::HashMap<String, Option<String>> = rows
-                .iter()
-                .map(|row| (row.try_get("", "slug").expect("slug"), row.try_get("", "parent").expect("parent")))
-                .collect();
-            for start in parents.keys() {
-                let mut at = start;
-                for _ in 0..=parents.len() {
-                    match parents.get(at).and_then(Option::as_ref) {
-                        Some(parent) => at = parent,
-                        None => break,
-                    }
-                    assert_ne!(at, start, "a cycle of parents through {start}: {parents:?}");
-                }
-            }
-            assert_eq!(parents.get("beta-city"), Some(&Some("alpha-land".to_owned())), "{parents:?}");
+            let before = row_counts(test_db).await;
+            assert_eq!(
+                rejections(db, std::slice::from_ref(&second)).await,
+                [Rejection::new(&second, "$.places[0].parent", "closes a cycle of parents: alpha-land in beta-city in alpha-land")]
+            );
+            assert_eq!(row_counts(test_db).await, before, "a rejected import wrote rows");
+            assert_eq!(parents(db).await, [("alpha-land", None), ("beta-city", Some("alpha-land"))].map(owned));
         }
+
+        async fn a_cycle_closed_by_the_second_file_of_one_run_is_refused(test_db: &TestDb) {
+            let db = test_db.migrated().await;
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let first = write_document(dir.path(), "first.json", &places_document("first-atlas", json!([
+                { "slug": "alpha-land", "name": "Alpha", "kind": "COUNTRY" },
+                { "slug": "beta-city", "name": "Beta", "kind": "CITY", "parent": "alpha-land" },
+            ])));
+            let second = write_document(dir.path(), "second.json", &places_document("second-atlas", json!([
+                { "slug": "alpha-land", "parent": "beta-city" },
+            ])));
+            assert_eq!(
+                rejections(db, &[first, second.clone()]).await,
+                [Rejection::new(&second, "$.places[0].parent", "closes a cycle of parents: alpha-land in beta-city in alpha-land")]
+            );
+            assert_eq!(test_db.count("places").await, 0, "a rejected run wrote places");
+            assert_eq!(test_db.count("sources").await, 0, "a rejected run wrote sources");
+        }
+
+        async fn a_cycle_another_source_s_claim_would_close_is_refused(test_db: &TestDb) {
+            // Each place's parent is the most recently published source's: the newest
+            // atlas puts beta-city in gamma-region, so the oldest may put alpha-land in
+            // beta-city. Dropping the newest atlas's parent would hand beta-city's parent
+            // back to the first atlas, alpha-land: a cycle.
+            let db = test_db.migrated().await;
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let atlas = |name: &str, published: &str, places: Value| {
+                let mut document = places_document(name, places);
+                document["source"]["published"] = json!({ "at": published, "precision": "DAY" });
+                write_document(dir.path(), &format!("{name}.json"), &document)
+            };
+            let first = atlas("first-atlas", "2025-01-01T00:00:00Z", json!([
+                { "slug": "alpha-land", "name": "Alpha", "kind": "COUNTRY" },
+                { "slug": "beta-city", "name": "Beta", "kind": "CITY", "parent": "alpha-land" },
+            ]));
+            let newest = atlas("newest-atlas", "2026-01-01T00:00:00Z", json!([
+                { "slug": "gamma-region", "name": "Gamma", "kind": "REGION" },
+                { "slug": "beta-city", "parent": "gamma-region" },
+            ]));
+            let oldest = atlas("oldest-atlas", "2024-01-01T00:00:00Z", json!([
+                { "slug": "alpha-land", "parent": "beta-city" },
+            ]));
+            import_files(db, &[first, newest, oldest], None).await.expect("no cycle yet");
+            let landed = [("alpha-land", Some("beta-city")), ("beta-city", Some("gamma-region")), ("gamma-region", None)].map(owned);
+            assert_eq!(parents(db).await, landed);
+            let before = row_counts(test_db).await;
+            let newest = atlas("newest-atlas", "2026-01-01T00:00:00Z", json!([
+                { "slug": "gamma-region", "name": "Gamma", "kind": "REGION" },
+                { "slug": "beta-city" },
+            ]));
+            assert_eq!(
+                rejections(db, std::slice::from_ref(&newest)).await,
+                [Rejection::new(&newest, "$.places[1]", "leaves its parent to another source, whose claim closes a cycle of parents: beta-city in alpha-land in beta-city")]
+            );
+            let withdrawn = communique::import::retract(db, "newest-atlas").await.expect_err("the withdrawal should be refused");
+            assert_eq!(
+                withdrawn.to_string(),
+                "withdrawing `newest-atlas` leaves parents to other sources, whose claims close a cycle of parents: beta-city in alpha-land in beta-city"
+            );
+            assert_eq!(row_counts(test_db).await, before, "a refused change wrote rows");
+            assert_eq!(parents(db).await, landed);
+        }
+
     }
 }
