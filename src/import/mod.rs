@@ -19,7 +19,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use self::document::Document;
-pub use self::error::{ImportError, Rejection};
+use self::error::Problems;
+pub use self::error::{ImportError, MAX_REPORTED, Rejection, Report};
 pub use self::plan::Counts;
 use self::plan::{Plan, hex_sha256};
 use crate::store::{accounts, imports};
@@ -69,12 +70,12 @@ fn read_text(file: &Path, what: &str) -> Result<String, Rejection> {
 
 /// A document planned: its plan, the faults found without the store, and the records
 /// that could not be read.
-type Planned = (Plan, Vec<Rejection>, Unread);
+type Planned = (Plan, Problems, Unread);
 
 /// Plans the text of a document read from `file`. A document with faults is planned
 /// from the records that can be read, so that one run shows every problem; `Err` when
 /// none can be (not JSON, no readable source).
-fn plan_text(file: &Path, text: &str, body: Option<&str>) -> Result<Planned, Vec<Rejection>> {
+fn plan_text(file: &Path, text: &str, body: Option<&str>) -> Result<Planned, Problems> {
     match parse_document(file, text) {
         Ok(document) => {
             let (mut plan, found) = plan::plan(file, &document, body);
@@ -93,63 +94,73 @@ fn plan_text(file: &Path, text: &str, body: Option<&str>) -> Result<Planned, Vec
 /// schema and the document's own rules find, in the order a reader meets them. What
 /// needs the store (references to records imported before, names shared with them) is
 /// checked at import.
-pub fn check_document(file: &Path, text: &str, body: Option<&str>) -> Vec<Rejection> {
-    let mut found = match plan_text(file, text, body) {
+pub fn check_document(file: &Path, text: &str, body: Option<&str>) -> Report {
+    Report::of([check_text(file, text, body)])
+}
+
+/// The faults [`check_document`] reports, as they are found.
+fn check_text(file: &Path, text: &str, body: Option<&str>) -> Problems {
+    match plan_text(file, text, body) {
         Ok((_, found, unread)) => unread.in_file(found),
         Err(faults) => faults,
-    };
-    found.sort_by_cached_key(|rejection| path_order(&rejection.path));
-    found
+    }
+}
+
+/// The problems of a file that cannot be read, or of the body given with it.
+fn unreadable(rejection: Rejection) -> Problems {
+    let mut problems = Problems::default();
+    problems.push(rejection);
+    problems
 }
 
 /// Checks `files` without a database (see [`check_document`]), each on its own.
 pub fn check_files(files: &[PathBuf], body: Option<&Path>) -> Result<(), ImportError> {
     let body = read_body(files, body)?;
-    let mut found = Vec::new();
+    let mut found = Vec::with_capacity(files.len());
     for file in files {
         match read_text(file, "file") {
-            Ok(text) => found.extend(check_document(file, &text, body.as_deref())),
-            Err(rejection) => found.push(rejection),
+            Ok(text) => found.push(check_text(file, &text, body.as_deref())),
+            Err(rejection) => found.push(unreadable(rejection)),
         }
     }
-    if found.is_empty() {
+    let report = Report::of(found);
+    if report.is_empty() {
         Ok(())
     } else {
-        Err(ImportError::Rejected(found))
+        Err(ImportError::Rejected(report))
     }
 }
 
 /// Parses the text of a document read from `file`. A fault in one record does not hide
 /// those in the others: each record is read on its own to find them all.
-pub fn parse_document(file: &Path, text: &str) -> Result<Document, Vec<Rejection>> {
+fn parse_document(file: &Path, text: &str) -> Result<Document, Problems> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let content = content_faults(text);
-    let in_file = |found: Vec<(String, String)>| -> Vec<Rejection> {
-        found
-            .into_iter()
-            .map(|(path, reason)| Rejection::new(file, path, reason))
-            .collect()
-    };
+    let mut found = content_faults(file, text);
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let first = match serde_path_to_error::deserialize::<_, Document>(&mut deserializer) {
-        Ok(document) if content.is_empty() => return Ok(document),
-        Ok(_) => return Err(in_file(content)),
+        Ok(document) if found.is_empty() => return Ok(document),
+        Ok(_) => return Err(found),
         Err(e) => e,
     };
     let path = json_path(&first.path().to_string());
     let inner = first.into_inner();
     if inner.is_syntax() || inner.is_eof() {
         let reason = format!("not valid JSON: {inner}");
-        return Err(vec![Rejection::new(file, path, reason)]);
+        return Err(unreadable(Rejection::new(file, path, reason)));
     }
     let value: Value = serde_json::from_str(text)
-        .map_err(|e| vec![Rejection::new(file, "$", format!("not valid JSON: {e}"))])?;
-    let mut found = faults_by_record(&value);
+        .map_err(|e| unreadable(Rejection::new(file, "$", format!("not valid JSON: {e}"))))?;
+    let content = std::mem::take(&mut found);
+    faults_by_record(file, &value, &mut found);
     if found.is_empty() {
-        found.push((path, without_position(&inner.to_string())));
+        found.push(Rejection::new(
+            file,
+            path,
+            without_position(&inner.to_string()),
+        ));
     }
-    found.extend(content);
-    Err(in_file(found))
+    found.absorb(content);
+    Err(found)
 }
 
 /// Longest text of any string in a document, in characters: a name, a title, a quote.
@@ -164,36 +175,34 @@ pub const MAX_NAME: usize = 500;
 /// breaks) or run longer than [`MAX_TEXT`], by JSON path. Cheap for the usual document:
 /// it is walked only when its text has an escape that may hide a control character or
 /// is long enough to hold an overlong string.
-fn content_faults(text: &str) -> Vec<(String, String)> {
+fn content_faults(file: &Path, text: &str) -> Problems {
+    let mut found = Problems::default();
     if !text.contains("\\u") && !text.contains('\u{7f}') && text.len() <= MAX_TEXT {
-        return Vec::new();
+        return found;
     }
     let Ok(value) = serde_json::from_str::<Value>(text) else {
         // Not JSON: the parse says so.
-        return Vec::new();
+        return found;
     };
-    let mut found = Vec::new();
-    strings_within(&value, &mut String::from("$"), &mut found);
+    strings_within(file, &value, &mut String::from("$"), &mut found);
     found
 }
 
-fn strings_within(value: &Value, path: &mut String, found: &mut Vec<(String, String)>) {
+fn strings_within(file: &Path, value: &Value, path: &mut String, found: &mut Problems) {
     let at = path.len();
     match value {
         Value::String(text) => {
             if let Some(reason) = crate::domain::control_character(text) {
-                found.push((path.clone(), reason));
+                found.push(Rejection::new(file, path.clone(), reason));
             } else if text.chars().count() > MAX_TEXT {
-                found.push((
-                    path.clone(),
-                    format!("is longer than {MAX_TEXT} characters"),
-                ));
+                let reason = format!("is longer than {MAX_TEXT} characters");
+                found.push(Rejection::new(file, path.clone(), reason));
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 path.push_str(&format!("[{i}]"));
-                strings_within(item, path, found);
+                strings_within(file, item, path, found);
                 path.truncate(at);
             }
         }
@@ -201,7 +210,7 @@ fn strings_within(value: &Value, path: &mut String, found: &mut Vec<(String, Str
             for (name, item) in fields {
                 path.push('.');
                 path.push_str(name);
-                strings_within(item, path, found);
+                strings_within(file, item, path, found);
                 path.truncate(at);
             }
         }
@@ -214,7 +223,7 @@ fn strings_within(value: &Value, path: &mut String, found: &mut Vec<(String, Str
 /// record read stood in the file. Empty for a document read whole.
 #[derive(Default)]
 struct Unread {
-    faults: Vec<Rejection>,
+    faults: Problems,
     ids: HashSet<i64>,
     /// For each section, the index in the file of each record read, in order.
     indices: Vec<(&'static str, Vec<usize>)>,
@@ -223,12 +232,11 @@ struct Unread {
 impl Unread {
     /// The faults of the records left out, with `found` (of the document read in part)
     /// at their paths in the file.
-    fn in_file(mut self, found: Vec<Rejection>) -> Vec<Rejection> {
+    fn in_file(mut self, mut found: Problems) -> Problems {
+        // Records keep their order when the unread ones are left out, so do paths.
+        found.rewrite_paths(|path| self.path_in_file(path));
         let mut all = std::mem::take(&mut self.faults);
-        for mut rejection in found {
-            rejection.path = self.path_in_file(&rejection.path);
-            all.push(rejection);
-        }
+        all.absorb(found);
         all
     }
 
@@ -249,7 +257,7 @@ impl Unread {
 
 /// The records of a document's `text` that can be read, as a document of their own,
 /// when the text is valid JSON with a readable source and only some records have `faults`.
-fn read_in_part(text: &str, faults: Vec<Rejection>) -> Result<(Document, Unread), Vec<Rejection>> {
+fn read_in_part(text: &str, faults: Problems) -> Result<(Document, Unread), Problems> {
     use self::document::*;
     let Ok(value) = serde_json::from_str::<Value>(text.strip_prefix('\u{feff}').unwrap_or(text))
     else {
@@ -325,13 +333,16 @@ fn read_as<T: DeserializeOwned>(value: &Value, at: &str) -> Result<T, (String, S
     })
 }
 
-/// Every record's first fault, each record read on its own, and the document's own.
-fn faults_by_record(value: &Value) -> Vec<(String, String)> {
+/// Every record's first fault, each record read on its own, and the document's own,
+/// into `found`.
+fn faults_by_record(file: &Path, value: &Value, found: &mut Problems) {
     use self::document::*;
-    let Some(document) = value.as_object() else {
-        return vec![("$".to_owned(), "a document is a JSON object".to_owned())];
+    let mut fault = |(path, reason): (String, String)| {
+        found.push(Rejection::new(file, path, reason));
     };
-    let mut found = Vec::new();
+    let Some(document) = value.as_object() else {
+        return fault(("$".to_owned(), "a document is a JSON object".to_owned()));
+    };
     const SECTIONS: [&str; 7] = [
         "$schema",
         "source",
@@ -343,7 +354,7 @@ fn faults_by_record(value: &Value) -> Vec<(String, String)> {
     ];
     for key in document.keys() {
         if !SECTIONS.contains(&key.as_str()) {
-            found.push((
+            fault((
                 format!("$.{key}"),
                 format!(
                     "unknown field `{key}`, expected one of {}",
@@ -353,30 +364,34 @@ fn faults_by_record(value: &Value) -> Vec<(String, String)> {
         }
     }
     match document.get("source") {
-        Some(source) => found.extend(read_as::<SourceDoc>(source, "$.source").err()),
-        None => found.push(("$".to_owned(), "missing field `source`".to_owned())),
+        Some(source) => read_as::<SourceDoc>(source, "$.source")
+            .err()
+            .into_iter()
+            .for_each(&mut fault),
+        None => fault(("$".to_owned(), "missing field `source`".to_owned())),
     }
     fn each<T: DeserializeOwned>(
         document: &serde_json::Map<String, Value>,
         section: &str,
-        found: &mut Vec<(String, String)>,
+        fault: &mut impl FnMut((String, String)),
     ) {
         match document.get(section) {
             None => {}
             Some(Value::Array(records)) => {
                 for (i, record) in records.iter().enumerate() {
-                    found.extend(read_as::<T>(record, &format!("$.{section}[{i}]")).err());
+                    if let Err(found) = read_as::<T>(record, &format!("$.{section}[{i}]")) {
+                        fault(found);
+                    }
                 }
             }
-            Some(_) => found.push((format!("$.{section}"), "expected an array".to_owned())),
+            Some(_) => fault((format!("$.{section}"), "expected an array".to_owned())),
         }
     }
-    each::<ActorDoc>(document, "actors", &mut found);
-    each::<AffiliationDoc>(document, "affiliations", &mut found);
-    each::<PlaceDoc>(document, "places", &mut found);
-    each::<EventDoc>(document, "events", &mut found);
-    each::<ProposalDoc>(document, "proposals", &mut found);
-    found
+    each::<ActorDoc>(document, "actors", &mut fault);
+    each::<AffiliationDoc>(document, "affiliations", &mut fault);
+    each::<PlaceDoc>(document, "places", &mut fault);
+    each::<EventDoc>(document, "events", &mut fault);
+    each::<ProposalDoc>(document, "proposals", &mut fault);
 }
 
 /// Turns serde_path_to_error's `events[2].time` into `$.events[2].time`.
@@ -419,7 +434,7 @@ pub async fn import_files(
                 Ok(plan) => planned.push(plan),
                 Err(faults) => rejections.push(faults),
             },
-            Err(rejection) => rejections.push(vec![rejection]),
+            Err(rejection) => rejections.push(unreadable(rejection)),
         }
     }
     let summary = import_plans(db, planned, rejections).await?;
@@ -449,8 +464,8 @@ pub async fn import_documents(
 /// `refused` holds the faults of documents that could not be read at all.
 async fn import_plans(
     db: &DatabaseConnection,
-    planned: Vec<(Plan, Vec<Rejection>, Unread)>,
-    mut refused: Vec<Vec<Rejection>>,
+    planned: Vec<Planned>,
+    mut refused: Vec<Problems>,
 ) -> Result<ImportSummary, ImportError> {
     let txn = db.begin().await?;
     imports::lock(&txn).await?;
@@ -494,18 +509,20 @@ async fn import_plans(
                     return Err(error.into());
                 };
                 let reason = format!("the database refused the document: {}", refusal.message());
-                refused.push(vec![Rejection::new(&file, "$", reason)]);
+                refused.push(unreadable(Rejection::new(&file, "$", reason)));
                 savepoint.rollback().await?;
                 skip.extend(declared.iter().map(|declared| declared.id));
                 continue;
             }
         };
         let mut waiting = 0;
-        let mut unresolved: Vec<Rejection> = applied
-            .cycles
-            .iter()
-            .map(|cycle| plan::closing(&file, cycle, &paths, &parents))
-            .collect();
+        let mut unresolved = Problems::default();
+        unresolved.extend(
+            applied
+                .cycles
+                .iter()
+                .map(|cycle| plan::closing(&file, cycle, &paths, &parents)),
+        );
         for subject in &applied.unresolved {
             match paths.get(&subject.subject) {
                 Some(path) => unresolved.push(Rejection::new(
@@ -533,12 +550,7 @@ async fn import_plans(
     }
     if !refused.is_empty() {
         // Dropping the transaction rolls it back.
-        let mut all = Vec::new();
-        for mut found in refused {
-            found.sort_by_cached_key(|rejection| path_order(&rejection.path));
-            all.extend(found);
-        }
-        return Err(ImportError::Rejected(all));
+        return Err(ImportError::Rejected(Report::of(refused)));
     }
     txn.commit().await?;
     Ok(summary)
@@ -567,7 +579,7 @@ pub async fn retract(
 
 /// A key that sorts JSON paths as a reader meets them: the document's sections in the
 /// format's order, array elements by index, the fields of a record by name.
-fn path_order(path: &str) -> Vec<(u8, u64, String)> {
+pub(crate) fn path_order(path: &str) -> Vec<(u8, u64, String)> {
     const SECTIONS: [&str; 6] = [
         "source",
         "actors",

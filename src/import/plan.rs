@@ -13,7 +13,7 @@ use std::path::Path;
 use sea_orm::ActiveEnum;
 
 use super::document::*;
-use super::error::Rejection;
+use super::error::{Problems, Rejection};
 use crate::db::entities::source;
 use crate::domain::{
     Certainty, CitedRecord, EventKind, MeetingStatus, ParticipantRole, SubjectKind, TimePrecision,
@@ -114,8 +114,9 @@ pub struct ExternalRef {
 
 /// Plans `doc`, read from `file`. With `body`, every excerpt must occur in it once (or
 /// once with its prefix and suffix) and gets its positions. Returns the plan with every
-/// rejection found, not just the first.
-pub fn plan(file: &Path, doc: &Document, body: Option<&str>) -> (Plan, Vec<Rejection>) {
+/// rejection found, not just the first. The plan of a document with faults, which is
+/// refused, holds no claims: they would only take memory.
+pub fn plan(file: &Path, doc: &Document, body: Option<&str>) -> (Plan, Problems) {
     let source_id = record_id("source", &[&doc.source.slug]);
     let mut planner = Planner {
         file,
@@ -139,7 +140,7 @@ pub fn plan(file: &Path, doc: &Document, body: Option<&str>) -> (Plan, Vec<Rejec
             parents: HashMap::new(),
             counts: Counts::default(),
         },
-        rejections: Vec::new(),
+        rejections: Problems::default(),
     };
     planner.declare_all(doc);
     planner.source(&doc.source);
@@ -155,7 +156,11 @@ pub fn plan(file: &Path, doc: &Document, body: Option<&str>) -> (Plan, Vec<Rejec
         rejections,
         ..
     } = planner;
-    plan.account.claims = claims;
+    if rejections.is_empty() {
+        plan.account.claims = claims;
+    } else {
+        plan.paths.clear();
+    }
     (plan, rejections)
 }
 
@@ -189,7 +194,7 @@ struct Planner<'a> {
     /// The subjects claimed so far, to refuse the same one twice.
     subjects: HashSet<i64>,
     plan: Plan,
-    rejections: Vec<Rejection>,
+    rejections: Problems,
 }
 
 impl Planner<'_> {
@@ -212,8 +217,10 @@ impl Planner<'_> {
             self.reject(path, reason);
             return false;
         }
-        self.claims.push(Claim::new(subject, facts));
-        self.plan.paths.insert(subject, path.to_owned());
+        if self.rejections.is_empty() {
+            self.claims.push(Claim::new(subject, facts));
+            self.plan.paths.insert(subject, path.to_owned());
+        }
         true
     }
 

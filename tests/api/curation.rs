@@ -21,7 +21,7 @@ async fn rejections(
     let error = import_files(db, &[file], body.as_deref())
         .await
         .expect_err("a rejection");
-    let ImportError::Rejected(rejections) = error else {
+    let ImportError::Rejected(report) = error else {
         panic!("expected a rejection, got {error:?}");
     };
     assert_eq!(
@@ -29,7 +29,11 @@ async fn rejections(
         before,
         "a rejected import wrote rows"
     );
-    rejections.into_iter().map(|r| (r.path, r.reason)).collect()
+    report
+        .shown
+        .into_iter()
+        .map(|r| (r.path, r.reason))
+        .collect()
 }
 
 /// The reason given at `path`.

@@ -23,9 +23,10 @@ async fn assert_rejected(
     let error = import_files(db, files, body.as_deref())
         .await
         .expect_err("the import should be rejected");
-    let ImportError::Rejected(rejections) = error else {
+    let ImportError::Rejected(report) = error else {
         panic!("expected a rejection, got {error:?}");
     };
+    let rejections = report.shown;
     let found = rejections
         .iter()
         .find(|r| r.path == path)
@@ -182,7 +183,7 @@ fn places_document(source: &str, places: Value) -> Value {
 /// The rejections of importing `files`, which must be refused.
 async fn rejections(db: &sea_orm::DatabaseConnection, files: &[PathBuf]) -> Vec<Rejection> {
     match import_files(db, files, None).await {
-        Err(ImportError::Rejected(found)) => found,
+        Err(ImportError::Rejected(found)) => found.shown,
         other => panic!("expected a rejection, got {other:?}"),
     }
 }
@@ -230,13 +231,87 @@ fn a_cycle_within_a_document_is_found_without_a_database() {
         panic!("the cycle should be refused");
     };
     assert_eq!(
-        found,
+        found.shown,
         [Rejection::new(
             &file,
             "$.places[2].parent",
             "closes a cycle of parents: c-land in a-land in b-land in c-land"
         )]
     );
+}
+
+/// A document of 150 actors, each with one fault: a country that is no ISO code.
+fn faulty_actors(dir: &tempfile::TempDir) -> PathBuf {
+    let actors: Vec<Value> = (0..150)
+        .map(|i| json!({ "slug": format!("actor-{i}"), "name": format!("Actor {i}"), "kind": "PERSON", "country": "xx" }))
+        .collect();
+    let document = json!({ "source": { "slug": "faulty", "title": "Faulty" }, "actors": actors });
+    write_document(dir.path(), "faulty.json", &document)
+}
+
+/// Checks that `report`, of the document [`faulty_actors`] wrote at `file`, shows the
+/// first 100 faults in reading order and counts all 150.
+fn assert_capped(report: &communique::import::Report, file: &std::path::Path) {
+    let expected: Vec<Rejection> = (0..100)
+        .map(|i| {
+            Rejection::new(
+                file,
+                format!("$.actors[{i}].country"),
+                "`xx` is not an ISO 3166-1 alpha-3 code such as `UKR`",
+            )
+        })
+        .collect();
+    assert_eq!(report.shown, expected);
+    assert_eq!(report.total, 150);
+    let text = report.to_string();
+    assert_eq!(text.lines().count(), 101, "{text}");
+    assert_eq!(
+        text.lines().last(),
+        Some("… and 50 more problems (150 in all)")
+    );
+}
+
+#[test]
+fn communique_check_prints_the_first_100_problems_and_counts_the_rest() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let file = faulty_actors(&dir);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_communique"))
+        .arg("check")
+        .arg(&file)
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .output()
+        .expect("communique check runs");
+    assert!(!output.status.success());
+    let printed = String::from_utf8(output.stderr).expect("UTF-8");
+    let mut expected: Vec<String> = (0..100)
+        .map(|i| {
+            format!(
+                "{}: $.actors[{i}].country: `xx` is not an ISO 3166-1 alpha-3 code such as `UKR`",
+                file.display()
+            )
+        })
+        .collect();
+    expected[0] = format!("Error: {}", expected[0]);
+    expected.push("… and 50 more problems (150 in all)".to_owned());
+    assert_eq!(printed.lines().collect::<Vec<_>>(), expected);
+}
+
+mod report {
+    use super::*;
+
+    on_both_backends! {
+        async fn an_import_reports_the_first_100_problems_and_counts_the_rest(test_db: &TestDb) {
+            let db = test_db.migrated().await;
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let file = faulty_actors(&dir);
+            let Err(ImportError::Rejected(report)) = import_files(db, std::slice::from_ref(&file), None).await else {
+                panic!("the faulty actors should be refused");
+            };
+            assert_capped(&report, &file);
+            assert_eq!(test_db.count("actors").await, 0);
+        }
+    }
 }
 
 #[test]
@@ -250,6 +325,7 @@ fn a_document_is_checked_without_a_database() {
     let Err(ImportError::Rejected(found)) = check_files(std::slice::from_ref(&bad), None) else {
         panic!("the altered seed should be refused");
     };
+    let found = found.shown;
     let paths: Vec<&str> = found.iter().map(|r| r.path.as_str()).collect();
     assert_eq!(
         paths,
@@ -323,9 +399,10 @@ mod hostile {
             let error = import_files(db, &[refused.clone(), other.clone()], None)
                 .await
                 .expect_err("the import should be rejected");
-            let ImportError::Rejected(rejections) = error else {
+            let ImportError::Rejected(report) = error else {
                 panic!("expected a rejection, got {error:?}");
             };
+            let rejections = report.shown;
             let by_database = rejections
                 .iter()
                 .find(|r| r.file == refused)
