@@ -68,6 +68,20 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Verify => {
+            let db = connect(&cli.database).await?;
+            let report = store::verify::verify(&db)
+                .await
+                .context("verifying the store")?;
+            for finding in &report.findings {
+                println!("{finding}");
+            }
+            if !report.holds() {
+                anyhow::bail!("{}", report.summary());
+            }
+            println!("{}", report.summary());
+            Ok(())
+        }
         Command::Check(args) => {
             import::check_files(&args.files, args.body.as_deref())?;
             for file in &args.files {

@@ -93,6 +93,10 @@ pub enum Command {
         /// The source's slug.
         source: String,
     },
+    /// Check the store's invariants (references, claims behind rows, history
+    /// intervals): name every row that breaks one and exit non-zero, or print what was
+    /// checked. Reads only; the database must be migrated.
+    Verify,
     /// Generate deterministic synthetic data (for benchmarks) into the database.
     Generate(GenerateArgs),
     /// Print the GraphQL schema in SDL, as committed in `schema.graphql`.

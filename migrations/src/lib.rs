@@ -22,6 +22,8 @@ mod m20251229_000006_event_time_on_actor_links;
 mod m20251229_000007_name_order_indexes;
 mod m20261201_000008_claims_and_history;
 
+pub use m20261201_000008_claims_and_history::FOREIGN_KEYS;
+
 /// Every migration, oldest first, run by sea-orm-migration's own driver.
 struct Steps;
 

@@ -54,8 +54,12 @@ const RESOLVED: [(&str, &str); 17] = [
 ];
 
 /// The foreign keys of the resolved tables, dropped on PostgreSQL: (table, column,
-/// referenced table, action on delete).
-const FOREIGN_KEYS: [(&str, &str, &str, &str); 24] = [
+/// referenced table, action on delete). Every one refers to the `id` of its table.
+///
+/// Public as the list of every reference between resolved tables that the schema
+/// holds, which `communique verify` checks on either backend (no later migration adds
+/// one).
+pub const FOREIGN_KEYS: [(&str, &str, &str, &str); 24] = [
     ("actor_aliases", "actor_id", "actors", "CASCADE"),
     ("affiliations", "actor_id", "actors", "CASCADE"),
     ("affiliations", "target_actor_id", "actors", "CASCADE"),

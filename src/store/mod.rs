@@ -11,6 +11,7 @@
 //! - [`tables`]: the resolved tables and their histories; [`known`]: reading them as of
 //!   an import; [`imports`]: the log of runs, the clock of known time.
 //! - [`events`], [`records`], [`search`], [`lookups`]: the read path's questions.
+//! - [`verify`]: the store's invariants, checked after the fact.
 
 pub mod accounts;
 pub mod claims;
@@ -25,6 +26,7 @@ pub mod rows;
 pub mod search;
 pub mod tables;
 pub mod upgrade;
+pub mod verify;
 
 pub use self::known::Known;
 pub use self::upgrade::migrate;

@@ -331,7 +331,7 @@ const REFERRERS: &[(SubjectKind, &str, &str, SubjectKind, &str)] = &[
 ];
 
 /// The table and key column of the rows of each kind.
-fn table_of(kind: SubjectKind) -> (&'static str, &'static str) {
+pub fn table_of(kind: SubjectKind) -> (&'static str, &'static str) {
     match kind {
         SubjectKind::Actor => ("actors", "id"),
         SubjectKind::Place => ("places", "id"),

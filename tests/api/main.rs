@@ -23,3 +23,4 @@ mod sources;
 mod statement_counts;
 mod telemetry;
 mod upgrade;
+mod verify;
