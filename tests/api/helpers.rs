@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Request, StatusCode};
@@ -64,12 +64,17 @@ pub fn seed_body() -> PathBuf {
     path
 }
 
-/// A fresh, unmigrated database, dropped with this value.
+/// A fresh, unmigrated database, dropped with this value. On PostgreSQL, where no
+/// foreign key backs the resolver, a migrated store is verified before it is dropped
+/// (`communique::store::verify`), and a test whose store breaks an invariant fails
+/// naming the rows.
 pub struct TestDb {
     pub db: DatabaseConnection,
     /// The URL `db` connected to, for a server process of its own.
     pub url: String,
     cleanup: Cleanup,
+    /// Whether the store is verified when dropped; not when a test breaks it on purpose.
+    verify_on_drop: AtomicBool,
 }
 
 enum Cleanup {
@@ -91,6 +96,7 @@ impl TestDb {
             db,
             url,
             cleanup: Cleanup::Sqlite(dir),
+            verify_on_drop: AtomicBool::new(true),
         }
     }
 
@@ -138,7 +144,14 @@ impl TestDb {
             db,
             url,
             cleanup: Cleanup::Postgres { admin_url, name },
+            verify_on_drop: AtomicBool::new(true),
         }
+    }
+
+    /// Says that the test breaks the store's invariants on purpose: it is not verified
+    /// when dropped.
+    pub fn broken_on_purpose(&self) {
+        self.verify_on_drop.store(false, Ordering::Relaxed);
     }
 
     /// The database, migrated.
@@ -174,14 +187,21 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
-            let (admin_url, name) = (admin_url.clone(), name.clone());
+            let (admin_url, name, url) = (admin_url.clone(), name.clone(), self.url.clone());
             let label = name.clone();
+            // A panic while the test unwinds would abort the whole run: a failed test is
+            // not verified.
+            let verify = self.verify_on_drop.load(Ordering::Relaxed) && !std::thread::panicking();
             // Drop runs inside the test's runtime; a thread of its own can block on a new one.
             let dropped = std::thread::spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()?;
                 runtime.block_on(async {
+                    let verified = match verify {
+                        true => verify_before_drop(&url).await,
+                        false => Ok(()),
+                    };
                     let admin = communique::db::connect(&admin_url, 1)
                         .await
                         .map_err(std::io::Error::other)?;
@@ -191,14 +211,39 @@ impl Drop for TestDb {
                         ))
                         .await
                         .map_err(std::io::Error::other)?;
-                    admin.close().await.map_err(std::io::Error::other)
+                    admin.close().await.map_err(std::io::Error::other)?;
+                    Ok::<_, std::io::Error>(verified)
                 })
             })
             .join();
-            if !matches!(dropped, Ok(Ok(()))) {
-                eprintln!("warning: could not drop test database {label}");
+            match dropped {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(broken))) => panic!("the store of {label} breaks invariants:\n{broken}"),
+                _ => eprintln!("warning: could not drop test database {label}"),
             }
         }
+    }
+}
+
+/// Verifies the store at `url`, when it is migrated: the findings as text when an
+/// invariant fails or the checks cannot run. A database that cannot be reached (a test
+/// stopped its server) or is not migrated is not verified.
+async fn verify_before_drop(url: &str) -> Result<(), String> {
+    use communique::store::verify::{VerifyError, verify};
+    let Ok(db) = communique::db::connect(url, 1).await else {
+        return Ok(());
+    };
+    let verified = verify(&db).await;
+    db.close().await.ok();
+    match verified {
+        Ok(report) if report.holds() => Ok(()),
+        Ok(report) => {
+            let mut lines: Vec<String> = report.findings.iter().map(ToString::to_string).collect();
+            lines.push(report.summary());
+            Err(lines.join("\n"))
+        }
+        Err(VerifyError::NotMigrated(_)) => Ok(()),
+        Err(error) => Err(format!("verifying failed: {error}")),
     }
 }
 

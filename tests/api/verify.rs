@@ -71,6 +71,7 @@ fn found(table: &str, id: i64, problem: &str) -> Finding {
 /// The seed's store with an actor that no claim states, inserted by hand.
 async fn with_an_unclaimed_actor(test_db: &TestDb) {
     test_db.seeded().await;
+    test_db.broken_on_purpose();
     test_db
         .db
         .execute_unprepared(&format!(
@@ -108,6 +109,7 @@ on_both_backends! {
 
     async fn a_participant_naming_a_missing_actor_is_named(test_db: &TestDb) {
         let db = test_db.seeded().await;
+        test_db.broken_on_purpose();
         let id = number(db, "SELECT MIN(id) FROM event_participants").await;
         without_foreign_keys(
             test_db,
@@ -126,6 +128,7 @@ on_both_backends! {
 
     async fn a_citation_of_a_missing_record_is_named(test_db: &TestDb) {
         let db = test_db.seeded().await;
+        test_db.broken_on_purpose();
         let id = number(db, "SELECT MIN(id) FROM citations WHERE record_kind = 'actor'").await;
         db.execute_unprepared(&format!(
             "UPDATE citations SET record_id = {NOWHERE} WHERE id = {id}"
@@ -148,6 +151,7 @@ on_both_backends! {
 
     async fn a_live_claim_without_its_row_is_named(test_db: &TestDb) {
         let db = test_db.seeded().await;
+        test_db.broken_on_purpose();
         let id = number(db, "SELECT MIN(id) FROM actor_aliases").await;
         let source = number(db, &format!("SELECT MIN(source_id) FROM claims WHERE subject_id = {id}")).await;
         db.execute_unprepared(&format!("DELETE FROM actor_aliases WHERE id = {id}"))
@@ -168,6 +172,7 @@ on_both_backends! {
 
     async fn overlapping_history_intervals_are_named(test_db: &TestDb) {
         let db = test_db.seeded().await;
+        test_db.broken_on_purpose();
         let id = number(db, "SELECT MIN(id) FROM actors").await;
         let known_from = number(db, &format!("SELECT known_from FROM actors WHERE id = {id}")).await;
         // A replaced version known until after the current one became known.
