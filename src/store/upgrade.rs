@@ -28,11 +28,17 @@ use crate::ids::record_id;
 /// The slug of the source that rows no citation attributes are kept under.
 pub const UNATTRIBUTED: &str = "unattributed-before-claims";
 
+/// Whether the store's rows are claims already: it holds a claim, or no source (and so
+/// no row) at all. The schema must be migrated.
+pub async fn claimed<C: ConnectionTrait>(db: &C) -> Result<bool, DbErr> {
+    Ok(claims::any(db).await? || source::Entity::find().count(db).await? == 0)
+}
+
 /// Applies every pending migration, then makes the rows of a store that holds records
 /// but no claims the claims of their sources.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await?;
-    if claims::any(db).await? || source::Entity::find().count(db).await? == 0 {
+    if claimed(db).await? {
         return Ok(());
     }
     let txn = db.begin().await?;

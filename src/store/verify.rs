@@ -27,6 +27,7 @@ use sea_orm::{
 
 use super::resolve::{cited_kind, table_of};
 use super::tables::{self, resolved_tables};
+use super::upgrade;
 use crate::db::entities::{meeting, military_event, statement};
 use crate::db::sql::Sql;
 use crate::domain::{CitedRecord, SubjectKind};
@@ -112,16 +113,24 @@ pub enum VerifyError {
     /// Some migration is not applied, so the tables the checks read may not exist yet.
     #[error("the database is not migrated ({0} migrations pending): run `communique migrate up`")]
     NotMigrated(usize),
+    /// The schema is migrated, but the rows of a store made before it kept claims are not
+    /// claims yet (`communique::store::migrate` makes them so).
+    #[error("the store's rows are not claims yet: run `communique migrate up` to make them claims")]
+    NotClaimed,
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbErr),
 }
 
-/// Checks every invariant of the store, which must be migrated.
+/// Checks every invariant of the store, which must be migrated: its schema, and its
+/// rows made claims.
 pub async fn verify(db: &DatabaseConnection) -> Result<Report, VerifyError> {
     let pending = Migrator::get_pending_migrations(db).await?.len();
     if pending > 0 {
         return Err(VerifyError::NotMigrated(pending));
+    }
+    if !upgrade::claimed(db).await? {
+        return Err(VerifyError::NotClaimed);
     }
     let txn = match db.get_database_backend() {
         DbBackend::Postgres => {

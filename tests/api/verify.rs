@@ -3,7 +3,8 @@
 
 use std::process::{Command, Output};
 
-use communique::store::verify::{Finding, verify};
+use communique::store::verify::{Finding, VerifyError, verify};
+use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 use crate::helpers::TestDb;
@@ -196,6 +197,23 @@ on_both_backends! {
                 )
             )]
         );
+    }
+
+    async fn a_store_not_migrated_is_not_verified(test_db: &TestDb) {
+        let error = verify(&test_db.db).await.expect_err("not migrated");
+        assert!(matches!(error, VerifyError::NotMigrated(8)), "{error:?}");
+    }
+
+    async fn a_store_whose_rows_are_not_claims_yet_is_not_verified(test_db: &TestDb) {
+        let db = test_db.seeded().await;
+        // Migration 8 applied again by itself leaves the rows without claims, as in a
+        // store made before claims until `store::migrate` makes them so.
+        Migrator::down(db, Some(1)).await.expect("down one");
+        Migrator::up(db, None).await.expect("up again");
+        let error = verify(db).await.expect_err("rows not claims");
+        assert!(matches!(error, VerifyError::NotClaimed), "{error:?}");
+        communique::store::migrate(db).await.expect("make the rows claims");
+        assert_eq!(verify(db).await.expect("verify").findings, vec![]);
     }
 
     async fn the_command_prints_what_it_checked_of_a_sound_store(test_db: &TestDb) {
