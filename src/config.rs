@@ -5,6 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// Most database connections one request holds at once, by default: a quarter of the
+/// default pool, so that four requests asking for many fields at once still leave
+/// others a connection.
+pub const DEFAULT_CONNECTIONS_PER_REQUEST: usize = 4;
+
 /// communique: a GraphQL API over cited, structured data about diplomacy and war.
 #[derive(Debug, Parser)]
 #[command(
@@ -147,6 +152,14 @@ pub struct ServeArgs {
         default_value_t = 256
     )]
     pub max_concurrent_requests: usize,
+    /// Most database connections one request holds at once; its other statements wait
+    /// for one of them, so that no request takes the whole pool.
+    #[arg(
+        long,
+        env = "COMMUNIQUE_DB_CONNECTIONS_PER_REQUEST",
+        default_value_t = DEFAULT_CONNECTIONS_PER_REQUEST
+    )]
+    pub db_connections_per_request: usize,
     /// Requests per second allowed to each client address (0: no limit); over it, 429
     /// with `Retry-After`.
     #[arg(long, env = "COMMUNIQUE_RATE_LIMIT", default_value_t = 0.0)]

@@ -30,7 +30,7 @@ use async_graphql::futures_util::future::BoxFuture;
 use async_graphql::futures_util::stream::{FuturesUnordered, StreamExt};
 use async_graphql::{Context, QueryPathSegment, Request};
 use sea_orm::DatabaseConnection;
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use tracing::Instrument;
 
 use super::error::AppError;
@@ -58,6 +58,8 @@ pub trait Fetch: Send + Sync + 'static {
 /// Runs a [`Fetch`] for batches of keys, on the store as known at one time.
 pub struct DbLoader<F> {
     db: DatabaseConnection,
+    /// The request's connection budget ([`in_budget`]).
+    budget: Arc<Semaphore>,
     known: Known,
     question: PhantomData<F>,
 }
@@ -73,10 +75,31 @@ impl<F: Fetch> Loader<F::Key> for DbLoader<F> {
             // OpenTelemetry keeps signed integers as numbers, unsigned ones as text.
             keys = keys.len() as i64
         );
+        let _connection = acquire(&self.budget).await?;
         F::fetch(&self.db, self.known, keys)
             .instrument(loader)
             .await
     }
+}
+
+/// A place in `budget`: the semaphore lives as long as the request and is never closed.
+async fn acquire(budget: &Semaphore) -> Result<tokio::sync::SemaphorePermit<'_>, AppError> {
+    budget
+        .acquire()
+        .await
+        .map_err(|_| AppError::internal("a request's connection budget was closed"))
+}
+
+/// Runs `work`, one call of the store for the request `ctx` serves, within the
+/// request's connection budget: at most that many of its store calls (each a
+/// statement, or a few in turn on one connection) run at once, and the others wait
+/// for one to end, so that no request holds more of the pool than that, however many
+/// fields it asks for at once. Hold no place across an `await` that may ask for
+/// another (a loader's), or the request can wait for itself.
+pub async fn in_budget<W: Future>(ctx: &Context<'_>, work: W) -> async_graphql::Result<W::Output> {
+    let loaders = ctx.data::<Loaders>()?;
+    let _connection = acquire(&loaders.budget).await?;
+    Ok(work.await)
 }
 
 /// The value of `key` for question `F`, batched with the other keys asked for at the
@@ -466,6 +489,8 @@ impl Batches {
 /// resolver asks it: most requests ask only a few of the questions.
 pub struct Loaders {
     db: DatabaseConnection,
+    /// Places for the request's store calls running at once ([`in_budget`]).
+    budget: Arc<Semaphore>,
     queue: mpsc::UnboundedSender<BoxFuture<'static, ()>>,
     made: Mutex<HashMap<(TypeId, Known), Box<dyn Any + Send + Sync>>>,
     /// The time each root field that gave `asOf` reads, by response key; the others
@@ -492,6 +517,7 @@ impl Loaders {
             let queue = self.queue.clone();
             let loader = DbLoader::<F> {
                 db: self.db.clone(),
+                budget: Arc::clone(&self.budget),
                 known,
                 question: PhantomData,
             };
@@ -509,12 +535,13 @@ impl Loaders {
     }
 }
 
-/// Gives `request` its loaders, and returns the queue their batches go to: drive the
-/// request's execution with it.
-pub fn register(request: Request, db: &DatabaseConnection) -> (Request, Batches) {
+/// Gives `request` its loaders, with `budget` store calls at once at most, and returns
+/// the queue their batches go to: drive the request's execution with it.
+pub fn register(request: Request, db: &DatabaseConnection, budget: usize) -> (Request, Batches) {
     let (queue, batches) = mpsc::unbounded_channel::<BoxFuture<'static, ()>>();
     let loaders = Loaders {
         db: db.clone(),
+        budget: Arc::new(Semaphore::new(budget.max(1))),
         queue,
         made: Mutex::default(),
         times: Mutex::default(),

@@ -10,7 +10,7 @@ use async_graphql::{Context, Object, OutputType, Result, TypeName};
 use sea_orm::DatabaseConnection;
 
 use super::error::AppError;
-use super::loaders::{EventCountsByActor, load_one};
+use super::loaders::{EventCountsByActor, in_budget, load_one};
 use crate::store::events::ActorEvents;
 use crate::store::page::{Count, Cursor, Keyed, List, Page, PageOf, SortKey};
 
@@ -232,7 +232,9 @@ impl TotalCount {
             }
             TotalCount::Store(count) => {
                 let db = ctx.data::<DatabaseConnection>()?;
-                Ok(count.run(db).await.map_err(AppError::from)?)
+                Ok(in_budget(ctx, count.run(db))
+                    .await?
+                    .map_err(AppError::from)?)
             }
         }
     }

@@ -6,7 +6,8 @@ use sea_orm::DatabaseConnection;
 
 use super::error::AppError;
 use super::loaders::{
-    ActorById, EventById, Fetch, PlaceById, ProposalById, SourceById, load_many, load_one, read_at,
+    ActorById, EventById, Fetch, PlaceById, ProposalById, SourceById, in_budget, load_many,
+    load_one, read_at,
 };
 use super::pagination::{Conn, connection, page};
 use super::types::*;
@@ -26,8 +27,8 @@ async fn at(ctx: &Context<'_>, as_of: Option<DateTime<Utc>>) -> Result<Known> {
     };
     super::inputs::time_within("asOf", &instant)?;
     let db = ctx.data::<DatabaseConnection>()?;
-    let known = imports::known_at(db, instant)
-        .await
+    let known = in_budget(ctx, imports::known_at(db, instant))
+        .await?
         .map_err(AppError::from)?;
     read_at(ctx, known)?;
     Ok(known)
@@ -234,7 +235,7 @@ async fn event_page<N: async_graphql::OutputType + From<EventRow>>(
     page: Page,
 ) -> Result<Conn<N>> {
     let db = ctx.data::<DatabaseConnection>()?;
-    let rows = query.page(db, known, &page, wanted_by_nodes(ctx)).await?;
+    let rows = in_budget(ctx, query.page(db, known, &page, wanted_by_nodes(ctx))).await??;
     names.check_if_empty(ctx, &rows).await?;
     Ok(connection(
         rows,
@@ -376,7 +377,7 @@ impl Query {
         let page = page(List::Actors, first, after, last, before)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let listing = records::actors(kind, country, order_by == NameOrder::NameDesc);
-        let rows = listing.page::<actor::Model>(db, known, &page).await?;
+        let rows = in_budget(ctx, listing.page::<actor::Model>(db, known, &page)).await??;
         Ok(connection(rows, listing.count(db, known), |row| {
             Ok(Actor::from(row))
         })?)
@@ -407,7 +408,7 @@ impl Query {
         let parent = names.id_of(Named::Place, "parent", parent.as_deref());
         let db = ctx.data::<DatabaseConnection>()?;
         let listing = records::places(kind, parent, order_by == NameOrder::NameDesc);
-        let rows = listing.page::<place::Model>(db, known, &page).await?;
+        let rows = in_budget(ctx, listing.page::<place::Model>(db, known, &page)).await??;
         names.check_if_empty(ctx, &rows).await?;
         Ok(connection(rows, listing.count(db, known), |row| {
             Ok(Place::from(row))
@@ -433,7 +434,7 @@ impl Query {
         let page = page(List::Sources, first, after, last, before)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let listing = records::sources(order_by == TitleOrder::TitleDesc);
-        let rows = listing.page::<source::Model>(db, known, &page).await?;
+        let rows = in_budget(ctx, listing.page::<source::Model>(db, known, &page)).await??;
         Ok(connection(rows, listing.count(db, known), |row| {
             Ok(Source::from(row))
         })?)
@@ -465,7 +466,7 @@ impl Query {
         let party = names.id_of(Named::Actor, "party", party.as_deref());
         let db = ctx.data::<DatabaseConnection>()?;
         let listing = records::proposals(kind, status, party, order_by == TitleOrder::TitleDesc);
-        let rows = listing.page::<proposal::Model>(db, known, &page).await?;
+        let rows = in_budget(ctx, listing.page::<proposal::Model>(db, known, &page)).await??;
         names.check_if_empty(ctx, &rows).await?;
         Ok(connection(rows, listing.count(db, known), |row| {
             Ok(Proposal::from(row))
@@ -649,7 +650,7 @@ impl Query {
         let page = page(List::Search, first, after, None, None)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let terms = search::terms(&query);
-        let hits = search::page(db, known, &terms, &page).await?;
+        let hits = in_budget(ctx, search::page(db, known, &terms, &page)).await??;
         let (proposal_ids, event_ids): (Vec<&search::Hit>, Vec<&search::Hit>) = hits
             .rows
             .iter()

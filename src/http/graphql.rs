@@ -350,7 +350,7 @@ async fn execute(
         request = request.operation_name(name);
     }
     request.set_parsed_query(ExecutableDocument::clone(document));
-    let (request, batches) = loaders::register(request, &state.db);
+    let (request, batches) = loaders::register(request, &state.db, state.connections_per_request);
     let valid = parsed.is_valid();
     let schema = if valid {
         &state.schema_for_valid_documents

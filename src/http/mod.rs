@@ -57,6 +57,8 @@ pub struct Shared {
     persisted: Persisted,
     limits: Limits,
     request_timeout: Duration,
+    /// Most database connections one request holds at once.
+    connections_per_request: usize,
 }
 
 /// How the HTTP edge is set up.
@@ -74,6 +76,8 @@ pub struct Options {
     pub request_timeout: Duration,
     /// Most requests served at once; beyond it, 503 at once.
     pub max_concurrent_requests: usize,
+    /// Most database connections one request holds at once.
+    pub connections_per_request: usize,
     /// Requests allowed per client address, if limited.
     pub rate: Option<Rate>,
 }
@@ -87,6 +91,7 @@ impl Default for Options {
             limits: Limits::default(),
             request_timeout: Duration::from_secs(30),
             max_concurrent_requests: 256,
+            connections_per_request: crate::config::DEFAULT_CONNECTIONS_PER_REQUEST,
             rate: None,
         }
     }
@@ -119,6 +124,7 @@ pub fn router_with(db: DatabaseConnection, options: Options) -> Router {
         persisted: options.persisted,
         limits: options.limits,
         request_timeout: options.request_timeout,
+        connections_per_request: options.connections_per_request,
     }));
     let max_body_bytes = options.max_body_bytes;
     let router = Router::new()
@@ -204,6 +210,7 @@ pub async fn serve(db: DatabaseConnection, args: &ServeArgs) -> anyhow::Result<(
         limits: Limits::default(),
         request_timeout: Duration::from_millis(args.request_timeout_ms),
         max_concurrent_requests: args.max_concurrent_requests,
+        connections_per_request: args.db_connections_per_request,
         rate: (args.rate_limit > 0.0).then_some(Rate {
             per_second: args.rate_limit,
             burst: args.rate_burst.max(1.0),

@@ -362,6 +362,61 @@ mod deadlines {
     }
 }
 
+mod connection_budget {
+    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
+
+    use communique::config::DEFAULT_CONNECTIONS_PER_REQUEST;
+
+    use super::*;
+
+    /// The most of `spans` (start, end) that overlap at one instant.
+    fn most_at_once(spans: &[(Instant, Instant)]) -> usize {
+        let mut edges: Vec<(Instant, i32)> = spans
+            .iter()
+            .flat_map(|(start, end)| [(*start, 1), (*end, -1)])
+            .collect();
+        // At one instant an end comes before a start.
+        edges.sort();
+        let (mut now, mut most) = (0i32, 0i32);
+        for (_, step) in edges {
+            now += step;
+            most = most.max(now);
+        }
+        usize::try_from(most).unwrap_or(0)
+    }
+
+    on_both_backends! {
+        async fn one_request_runs_at_most_its_budget_of_statements_at_once(test_db: &TestDb) {
+            // Sixty searches in one request (cost about 18,000, under the limit) took
+            // every connection of the pool at once, and other clients' requests got
+            // 503 waiting for one.
+            test_db.seeded().await;
+            let mut db = communique::db::connect(&test_db.url, 16).await.expect("connect");
+            let spans = Arc::new(Mutex::new(Vec::new()));
+            let seen = Arc::clone(&spans);
+            db.set_metric_callback(move |info| {
+                let end = Instant::now();
+                seen.lock().expect("spans").push((end - info.elapsed, end));
+            });
+            let fields: String = (0..60)
+                .map(|n| format!("s{n}: search(query: \"trump zelenskyy\") {{ totalCount nodes {{ __typename }} }} "))
+                .collect();
+            let (status, body) = crate::helpers::graphql(&db, &format!("{{ {fields} }}"), json!({})).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert!(body.get("errors").is_none(), "{body}");
+            assert!(body["data"]["s59"]["totalCount"].as_i64().unwrap_or(0) > 0, "{body}");
+            let spans = spans.lock().expect("spans").clone();
+            assert!(spans.len() >= 60, "{} statements", spans.len());
+            let most = most_at_once(&spans);
+            assert!(
+                most <= DEFAULT_CONNECTIONS_PER_REQUEST,
+                "one request ran {most} statements at once"
+            );
+        }
+    }
+}
+
 mod admission {
     use std::net::SocketAddr;
 

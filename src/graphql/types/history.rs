@@ -10,7 +10,9 @@ use crate::db::entities::{claim, import};
 use crate::domain::*;
 use crate::graphql::error::AppError;
 use crate::graphql::ids;
-use crate::graphql::loaders::{ClaimsBySubject, ImportById, SourceById, known, load_one};
+use crate::graphql::loaders::{
+    ClaimsBySubject, ImportById, SourceById, in_budget, known, load_one,
+};
 use crate::graphql::pagination::{Conn, connection};
 use crate::store::claims::{
     ActorFacts, EventFacts, Facts, PlaceFacts, ProposalFacts, ProvisionFacts, TimeFacts,
@@ -98,7 +100,9 @@ pub async fn imports_connection(
 ) -> Result<Conn<Import>> {
     let db = ctx.data::<DatabaseConnection>()?;
     let listing = imports::Listing::new(source, known);
-    let rows = listing.page(db, &page).await.map_err(AppError::from)?;
+    let rows = in_budget(ctx, listing.page(db, &page))
+        .await?
+        .map_err(AppError::from)?;
     Ok(connection(
         rows,
         listing.count(db.get_database_backend()),
