@@ -3,8 +3,9 @@
 //! Beyond the cap a request is answered at once with 503 and `SERVICE_UNAVAILABLE`
 //! rather than queued, so a burst cannot pile up work the server will never finish in
 //! time. The rate limit is a token bucket per client address (off by default): a client
-//! over it gets 429 with `Retry-After`. `/health` and `/metrics` are always admitted, so
-//! that an overloaded server can still be watched.
+//! over it gets 429 with `Retry-After`. The health checks and `/metrics` are always
+//! admitted, so that an overloaded server can still be watched, and is not taken for a
+//! dead one.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -90,14 +91,17 @@ impl Buckets {
 }
 
 impl Guard {
-    /// Runs `request` through `run` holding a slot (none for `/health` and `/metrics`),
-    /// or refuses it at once.
+    /// Runs `request` through `run` holding a slot (none for the health checks and
+    /// `/metrics`), or refuses it at once.
     pub async fn admit(
         &self,
         request: Request,
         run: impl AsyncFnOnce(Request) -> Response,
     ) -> Response {
-        if matches!(request.uri().path(), "/health" | "/metrics") {
+        if matches!(
+            request.uri().path(),
+            "/health" | "/health/live" | "/health/ready" | "/metrics"
+        ) {
             return run(request).await;
         }
         if let Some(buckets) = &self.rate {

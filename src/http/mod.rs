@@ -7,6 +7,7 @@ mod documents;
 mod graphiql;
 mod graphql;
 mod guard;
+mod health;
 mod listen;
 pub mod persisted;
 
@@ -14,11 +15,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
-use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
-use serde_json::json;
 
 pub use self::codes::MAX_ERRORS;
 pub use self::cors::CorsOrigins;
@@ -59,6 +59,8 @@ pub struct Shared {
     request_timeout: Duration,
     /// Most database connections one request holds at once.
     connections_per_request: usize,
+    /// The database check of `/health` and `/health/ready`.
+    readiness: health::Readiness,
 }
 
 /// How the HTTP edge is set up.
@@ -117,6 +119,7 @@ pub fn router_with(db: DatabaseConnection, options: Options) -> Router {
     let state = AppState(Arc::new(Shared {
         schema,
         schema_for_valid_documents: schema_for_valid_documents(db.clone()),
+        readiness: health::Readiness::new(&db),
         db,
         documents: Documents::default(),
         shapes: Shapes::from_sdl(&sdl),
@@ -131,13 +134,16 @@ pub fn router_with(db: DatabaseConnection, options: Options) -> Router {
         .route("/", get(graphiql::page))
         .route("/graphiql/{name}", get(graphiql::asset))
         .route("/graphql", get(graphql::get).post(graphql::post))
-        .route("/health", get(health))
+        .route("/health", get(health::ready))
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready))
         .route(
             "/metrics",
             get(telemetry::metrics).with_state(metrics.clone()),
         )
         // No timeout around the routes: `/graphql` keeps its own, in one timer with the
-        // reading of its body, `/health` its own, and the others answer from memory.
+        // reading of its body, the health checks their own, and the others answer from
+        // memory.
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(telemetry::compression());
     let router = match cors::layer(&options.cors) {
@@ -225,34 +231,6 @@ pub async fn serve(db: DatabaseConnection, args: &ServeArgs) -> anyhow::Result<(
     )
     .await;
     Ok(())
-}
-
-/// Longest `/health` waits for the database.
-const HEALTH_TIMEOUT: Duration = Duration::from_millis(800);
-
-/// `{"status":"ok"}` when the database answers within [`HEALTH_TIMEOUT`], 503
-/// otherwise.
-async fn health(
-    axum::extract::State(state): axum::extract::State<AppState>,
-) -> (axum::http::StatusCode, Json<serde_json::Value>) {
-    let ping = tokio::time::timeout(HEALTH_TIMEOUT, state.db.ping()).await;
-    match ping {
-        Ok(Ok(())) => (axum::http::StatusCode::OK, Json(json!({ "status": "ok" }))),
-        Ok(Err(error)) => {
-            tracing::error!(%error, "health check: database unreachable");
-            (
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable" })),
-            )
-        }
-        Err(_) => {
-            tracing::error!("health check: the database did not answer within {HEALTH_TIMEOUT:?}");
-            (
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable" })),
-            )
-        }
-    }
 }
 
 async fn shutdown_signal() {

@@ -325,6 +325,13 @@ pub async fn count_statements(
     (counter.load(Ordering::SeqCst), body["data"].clone())
 }
 
+/// Sends `GET path` through `router`; returns the status and the JSON body.
+pub async fn get_json(router: &axum::Router, path: &str) -> (StatusCode, Value) {
+    let request = Request::get(path).body(Body::empty()).expect("a request");
+    let (status, _, bytes) = exchange(router.clone(), request).await;
+    (status, json_or_text(&bytes))
+}
+
 /// Sends `request` through `router`; returns the status, the headers and the body.
 pub async fn exchange(
     router: axum::Router,
@@ -345,9 +352,13 @@ pub async fn exchange(
 /// Sends `request` through the real router; returns the status and JSON body.
 pub async fn send(db: &DatabaseConnection, request: Request<Body>) -> (StatusCode, Value) {
     let (status, _, bytes) = exchange(communique::http::router(db.clone(), 1 << 20), request).await;
-    let json = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
-    (status, json)
+    (status, json_or_text(&bytes))
+}
+
+/// `bytes` as JSON, or as a JSON string when they are not JSON.
+fn json_or_text(bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into()))
 }
 
 /// Threads that keep every core busy until dropped, to show what holds when the

@@ -11,6 +11,7 @@ mod frontends;
 mod generate;
 mod graphiql;
 mod graphql_actors;
+mod health;
 mod http_transport;
 mod import;
 mod limits;

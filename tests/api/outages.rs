@@ -8,41 +8,44 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 
 use crate::cluster::Cluster;
-use crate::helpers::{TestDb, exchange};
+use crate::helpers::{TestDb, exchange, get_json};
 
-async fn ask(router: &axum::Router, query: Option<&Value>) -> (StatusCode, Value, Duration) {
-    let request = match query {
-        Some(body) => Request::post("/graphql")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.to_string())),
-        None => Request::get("/health").body(Body::empty()),
-    }
-    .expect("a request");
+async fn ask(router: &axum::Router, query: &Value) -> (StatusCode, Value, Duration) {
+    let request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(query.to_string()))
+        .expect("a request");
     let started = Instant::now();
     let (status, _, bytes) = exchange(router.clone(), request).await;
     let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     (status, body, started.elapsed())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_outage_answers_503_quickly_and_recovery_needs_no_restart() {
+/// A private cluster, a migrated database on it, and a router over a pool of `pool`
+/// (the server's: a 2 s wait for a connection).
+async fn serve_on_a_private_cluster(pool: u32) -> (Cluster, TestDb, axum::Router) {
     let cluster = Cluster::start().unwrap_or_else(|reason| {
         panic!("this test needs a PostgreSQL cluster of its own and cannot start one: {reason}")
     });
     let test_db = TestDb::postgres_on(&cluster.url("postgres")).await;
     test_db.migrated().await;
-    // The server's pool: a 2 s wait for a connection.
     let pool = communique::db::Pool {
         acquire_timeout: Duration::from_secs(2),
         statement_timeout: Some(Duration::from_secs(30)),
-        ..communique::db::Pool::new(8)
+        ..communique::db::Pool::new(pool)
     };
     let db = communique::db::connect_with(&test_db.url, pool)
         .await
         .expect("connect");
     let router = communique::http::router(db, 1 << 20);
+    (cluster, test_db, router)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_answers_503_quickly_and_recovery_needs_no_restart() {
+    let (cluster, _test_db, router) = serve_on_a_private_cluster(8).await;
     let query = json!({ "query": "{ actors { totalCount } }" });
-    let (status, body, _) = ask(&router, Some(&query)).await;
+    let (status, body, _) = ask(&router, &query).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     cluster.stop().expect("stop the cluster");
@@ -51,7 +54,7 @@ async fn an_outage_answers_503_quickly_and_recovery_needs_no_restart() {
         .map(|_| {
             let router = router.clone();
             let query = query.clone();
-            tokio::spawn(async move { ask(&router, Some(&query)).await })
+            tokio::spawn(async move { ask(&router, &query).await })
         })
         .collect();
     for client in clients {
@@ -68,7 +71,9 @@ async fn an_outage_answers_503_quickly_and_recovery_needs_no_restart() {
         );
         assert!(took < Duration::from_secs(5), "answered after {took:?}");
     }
-    let (status, body, took) = ask(&router, None).await;
+    let started = Instant::now();
+    let (status, body) = get_json(&router, "/health").await;
+    let took = started.elapsed();
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(
         took < Duration::from_millis(1_500),
@@ -78,7 +83,7 @@ async fn an_outage_answers_503_quickly_and_recovery_needs_no_restart() {
     cluster.resume().expect("start the cluster again");
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let (status, body, _) = ask(&router, Some(&query)).await;
+        let (status, body, _) = ask(&router, &query).await;
         if status == StatusCode::OK {
             assert!(body["data"]["actors"]["totalCount"].is_number(), "{body}");
             break;
@@ -86,6 +91,61 @@ async fn an_outage_answers_503_quickly_and_recovery_needs_no_restart() {
         assert!(Instant::now() < deadline, "no recovery: {status} {body}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let (status, _, _) = ask(&router, None).await;
-    assert_eq!(status, StatusCode::OK);
+    let (status, body) = get_json(&router, "/health").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_answers_503_through_an_outage_and_liveness_200() {
+    let (cluster, _test_db, router) = serve_on_a_private_cluster(2).await;
+    let ok = json!({ "status": "ok" });
+    for path in ["/health/live", "/health/ready"] {
+        assert_eq!(
+            get_json(&router, path).await,
+            (StatusCode::OK, ok.clone()),
+            "{path}"
+        );
+    }
+
+    cluster.stop().expect("stop the cluster");
+    let stopped = Instant::now();
+    // The last success answers for a moment; then a check fails and says so.
+    loop {
+        let (status, body) = get_json(&router, "/health/ready").await;
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            assert_eq!(body, json!({ "status": "unavailable" }));
+            break;
+        }
+        assert_eq!((status, &body), (StatusCode::OK, &ok));
+        assert!(
+            stopped.elapsed() < Duration::from_secs(4),
+            "still ready {:?} into the outage",
+            stopped.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, body) = get_json(&router, "/health").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let started = Instant::now();
+    assert_eq!(
+        get_json(&router, "/health/live").await,
+        (StatusCode::OK, ok.clone())
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "liveness took {:?}",
+        started.elapsed()
+    );
+
+    cluster.resume().expect("start the cluster again");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, body) = get_json(&router, "/health/ready").await;
+        if status == StatusCode::OK {
+            assert_eq!(body, ok);
+            break;
+        }
+        assert!(Instant::now() < deadline, "no recovery: {status} {body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
