@@ -230,3 +230,85 @@ impl Reserved {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A readiness whose new checks always fail (no pool to connect to), with `state`.
+    fn with_state(state: CheckState) -> Readiness {
+        Readiness(Arc::new(Checker {
+            connector: Connector::None,
+            state: Mutex::new(state),
+        }))
+    }
+
+    fn succeeded(ago: Duration) -> Option<Instant> {
+        Instant::now().checked_sub(ago)
+    }
+
+    #[tokio::test]
+    async fn a_fresh_success_answers_ready_without_a_check() {
+        let readiness = with_state(CheckState {
+            succeeded: succeeded(Duration::from_millis(500)),
+            ..CheckState::default()
+        });
+        assert!(readiness.ready().await);
+        assert!(readiness.0.lock().under_way.is_none(), "a check started");
+    }
+
+    #[tokio::test]
+    async fn a_success_past_fresh_starts_a_check_whose_failure_answers_not_ready() {
+        let readiness = with_state(CheckState {
+            succeeded: succeeded(FRESH + Duration::from_millis(500)),
+            ..CheckState::default()
+        });
+        assert!(!readiness.ready().await);
+    }
+
+    #[tokio::test]
+    async fn probes_share_the_check_under_way() {
+        let (sender, verdict) = watch::channel(None);
+        let readiness = with_state(CheckState {
+            under_way: Some(verdict),
+            ..CheckState::default()
+        });
+        let probes: Vec<_> = (0..4)
+            .map(|_| {
+                let readiness = readiness.clone();
+                tokio::spawn(async move { readiness.ready().await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        sender.send_replace(Some(true));
+        for probe in probes {
+            assert!(
+                probe.await.expect("a probe"),
+                "a probe ran a check of its own"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slow_check_answers_ready_while_the_last_success_is_recent() {
+        let (_sender, verdict) = watch::channel(None);
+        let readiness = with_state(CheckState {
+            succeeded: succeeded(FRESH + Duration::from_millis(500)),
+            under_way: Some(verdict.clone()),
+            ..CheckState::default()
+        });
+        let started = Instant::now();
+        assert!(readiness.ready().await);
+        assert!(
+            started.elapsed() >= PROBE_TIMEOUT,
+            "{:?}",
+            started.elapsed()
+        );
+        let stale = with_state(CheckState {
+            succeeded: succeeded(TOLERANCE + Duration::from_millis(500)),
+            under_way: Some(verdict),
+            ..CheckState::default()
+        });
+        assert!(!stale.ready().await);
+    }
+}
