@@ -131,10 +131,24 @@ impl Readiness {
             };
             (verdict, succeeded)
         };
-        match tokio::time::timeout(PROBE_TIMEOUT, verdict.wait_for(Option::is_some)).await {
-            Ok(Ok(answer)) => *answer == Some(true),
-            // The check's task ended without a verdict: it panicked.
-            Ok(Err(_)) => false,
+        let waited = tokio::time::timeout(PROBE_TIMEOUT, verdict.wait_for(Option::is_some))
+            .await
+            .map(|answer| answer.map(|answer| *answer == Some(true)));
+        match waited {
+            Ok(Ok(ready)) => ready,
+            // The check's task ended without a verdict: it panicked. The next probe
+            // starts a new check rather than wait on this one forever.
+            Ok(Err(_)) => {
+                let mut state = self.0.lock();
+                if state
+                    .under_way
+                    .as_ref()
+                    .is_some_and(|under_way| under_way.same_channel(&verdict))
+                {
+                    state.under_way = None;
+                }
+                false
+            }
             Err(_) => {
                 let recent = succeeded.is_some_and(|at| at.elapsed() < TOLERANCE);
                 if !recent {
@@ -287,6 +301,18 @@ mod tests {
                 "a probe ran a check of its own"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_check_that_ended_without_a_verdict_is_not_waited_on_again() {
+        let (sender, verdict) = watch::channel(None);
+        drop(sender);
+        let readiness = with_state(CheckState {
+            under_way: Some(verdict),
+            ..CheckState::default()
+        });
+        assert!(!readiness.ready().await);
+        assert!(readiness.0.lock().under_way.is_none());
     }
 
     #[tokio::test]
