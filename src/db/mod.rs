@@ -1,6 +1,7 @@
 //! The database: connecting to SQLite or PostgreSQL, and migrating.
 
 pub mod entities;
+mod freshness;
 pub mod sql;
 mod watchdog;
 
@@ -119,9 +120,10 @@ pub async fn connect_with(url: &str, pool: Pool) -> Result<DatabaseConnection, D
                 // (an import's writes went through the kernel twice).
                 .pragma("temp_store", "memory")
         });
-    if let Some(timeout) = statement_timeout {
-        options.map_sqlx_sqlite_pool_opts(move |opts| {
-            opts.after_connect(move |connection, _| {
+    let freshness = url.starts_with("sqlite:").then(|| freshness::watch(url)).flatten();
+    options.map_sqlx_sqlite_pool_opts(move |mut opts| {
+        if let Some(timeout) = statement_timeout {
+            opts = opts.after_connect(move |connection, _| {
                 Box::pin(async move {
                     let mut handle = connection.lock_handle().await?;
                     let raw = handle.as_raw_handle();
@@ -130,7 +132,16 @@ pub async fn connect_with(url: &str, pool: Pool) -> Result<DatabaseConnection, D
                     handle.set_progress_handler(watchdog::OPS, watchdog);
                     Ok(())
                 })
-            })
+            });
+        }
+        opts
+    });
+    if let Some(freshness) = freshness {
+        // A connection that predates the store's last change plans with old statistics:
+        // close it, and the pool takes or opens another.
+        options.map_sqlx_sqlite_before_acquire(move |_, meta| {
+            let fresh = !freshness.is_stale(meta.age);
+            Box::pin(async move { Ok(fresh) })
         });
     }
     let mut db = Database::connect(options).await?;

@@ -17,6 +17,7 @@ mod import;
 mod limits;
 mod migrations;
 mod outages;
+mod plans;
 mod read_api;
 mod schema_files;
 mod search;
