@@ -120,7 +120,10 @@ pub async fn connect_with(url: &str, pool: Pool) -> Result<DatabaseConnection, D
                 // (an import's writes went through the kernel twice).
                 .pragma("temp_store", "memory")
         });
-    let freshness = url.starts_with("sqlite:").then(|| freshness::watch(url)).flatten();
+    let freshness = url
+        .starts_with("sqlite:")
+        .then(|| freshness::watch(url))
+        .flatten();
     options.map_sqlx_sqlite_pool_opts(move |mut opts| {
         if let Some(timeout) = statement_timeout {
             opts = opts.after_connect(move |connection, _| {

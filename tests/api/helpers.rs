@@ -349,6 +349,19 @@ pub async fn exchange(
     (status, headers, bytes)
 }
 
+/// POSTs the GraphQL request `query` through `router`; returns the status, the JSON
+/// body (null when it is not JSON) and how long the answer took.
+pub async fn ask(router: &axum::Router, query: &Value) -> (StatusCode, Value, std::time::Duration) {
+    let request = Request::post("/graphql")
+        .header("content-type", "application/json")
+        .body(Body::from(query.to_string()))
+        .expect("a request");
+    let started = std::time::Instant::now();
+    let (status, _, bytes) = exchange(router.clone(), request).await;
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (status, body, started.elapsed())
+}
+
 /// Sends `request` through the real router; returns the status and JSON body.
 pub async fn send(db: &DatabaseConnection, request: Request<Body>) -> (StatusCode, Value) {
     let (status, _, bytes) = exchange(communique::http::router(db.clone(), 1 << 20), request).await;

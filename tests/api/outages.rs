@@ -3,23 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use serde_json::{Value, json};
+use axum::http::StatusCode;
+use serde_json::json;
 
 use crate::cluster::Cluster;
-use crate::helpers::{TestDb, exchange, get_json};
-
-async fn ask(router: &axum::Router, query: &Value) -> (StatusCode, Value, Duration) {
-    let request = Request::post("/graphql")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(query.to_string()))
-        .expect("a request");
-    let started = Instant::now();
-    let (status, _, bytes) = exchange(router.clone(), request).await;
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    (status, body, started.elapsed())
-}
+use crate::helpers::{TestDb, ask, get_json};
 
 /// A private cluster, a migrated database on it, and a router over a pool of `pool`
 /// (the server's: a 2 s wait for a connection).

@@ -1,13 +1,12 @@
 //! Plans that follow the data: a server's pooled SQLite connections plan with the
 //! statistics of the store as it is, not as it was when they opened.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestDb, exchange, write_document};
+use crate::helpers::{TestDb, ask, write_document};
 
 /// Events of the bulk source; five claims each (the event, its time, its meeting, two
 /// participants), one hundred thousand in all.
@@ -60,18 +59,8 @@ async fn a_large_import_beside_a_running_sqlite_server_is_read_with_fresh_plans(
     };
     let router = communique::http::router_with(test_db.db.clone(), options);
     let query = json!({ "query": "{ timeline(filter: {source: \"bulk-calls\"}, first: 20) { totalCount nodes { slug } } }" });
-    let ask = || async {
-        let request = Request::post("/graphql")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(query.to_string()))
-            .expect("a request");
-        let started = Instant::now();
-        let (status, _, bytes) = exchange(router.clone(), request).await;
-        let body: Value = serde_json::from_slice(&bytes).expect("JSON");
-        (status, body, started.elapsed())
-    };
     // The server has planned the query before the import.
-    let (status, body, _) = ask().await;
+    let (status, body, _) = ask(&router, &query).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     // The import comes from another process's pool, as `communique import` does.
@@ -90,7 +79,7 @@ async fn a_large_import_beside_a_running_sqlite_server_is_read_with_fresh_plans(
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let mut fastest = Duration::MAX;
     for _ in 0..3 {
-        let (status, body, took) = ask().await;
+        let (status, body, took) = ask(&router, &query).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["data"]["timeline"]["totalCount"], EVENTS, "{body}");
         fastest = fastest.min(took);
